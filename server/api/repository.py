@@ -1,0 +1,200 @@
+"""RepositoryService routes: /repository/ci, /cis, /exists, /copy, /move, /rename, /query, /history."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from ..errors import BadRequest, NotFound
+from ..repository.service import ArtifactUpload
+from .common import boolean, call, int_param, json_body, no_content, ok, services, user
+
+
+def _repo(request: Request):
+    return services(request).repository
+
+
+def _id(request: Request) -> str:
+    return request.path_params["id"]
+
+
+async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
+    """The CI body, and its file when the request is multipart (as XL Deploy's artifact upload)."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/"):
+        return await json_body(request, dict), None
+    form = await request.form(max_files=1, max_fields=20)
+    ci_data, upload = None, None
+    for key, value in form.multi_items():
+        if hasattr(value, "filename") and value.filename is not None and getattr(value, "content_type", "") \
+                not in ("application/json",):
+            upload = ArtifactUpload(filename=value.filename, stream=value.file)
+        else:
+            text = value if isinstance(value, str) else (await value.read()).decode("utf-8")
+            if key in ("configurationItem", "ci", "json") or (ci_data is None and text.lstrip().startswith("{")):
+                try:
+                    ci_data = json.loads(text)
+                except ValueError as exc:
+                    raise BadRequest(f"The CI part of the upload is not valid JSON: {exc}.") from None
+    if not isinstance(ci_data, dict):
+        raise BadRequest("The upload must have a part 'configurationItem' holding the CI as a JSON object.")
+    return ci_data, upload
+
+
+async def read_ci(request: Request):
+    repo = _repo(request)
+    ci_id = _id(request)
+    if ci_id == "read":  # xldeploy-py reads many CIs with GET /repository/ci/read and a list body
+        ids = await json_body(request, list)
+        return ok([repo.to_json(r) for r in await call(repo.read_many, ids)])
+    version = request.query_params.get("version")
+    if version:
+        rec = await call(repo.read_version, ci_id, int_param(request, "version", 0))
+    else:
+        rec = await call(repo.read, ci_id)
+    return ok(repo.to_json(rec))
+
+
+async def create_ci(request: Request):
+    repo = _repo(request)
+    data, upload = await _ci_with_file(request)
+    data.setdefault("id", _id(request))
+    if str(data["id"]).strip("/") != _id(request).strip("/"):
+        raise BadRequest(f"The id in the body ({data['id']}) does not match the id in the path ({_id(request)}).")
+    rec = await call(repo.create, data, user(request), upload)
+    return ok(repo.to_json(rec))
+
+
+async def update_ci(request: Request):
+    repo = _repo(request)
+    data, upload = await _ci_with_file(request)
+    rec = await call(repo.update, _id(request), data, user(request), upload)
+    return ok(repo.to_json(rec))
+
+
+async def delete_ci(request: Request):
+    await call(_repo(request).delete, _id(request), user(request))
+    return no_content()
+
+
+async def create_cis(request: Request):
+    repo = _repo(request)
+    recs = await call(repo.create_many, await json_body(request, list), user(request))
+    return ok([repo.to_json(r) for r in recs])
+
+
+async def update_cis(request: Request):
+    repo = _repo(request)
+    recs = await call(repo.update_many, await json_body(request, list), user(request))
+    return ok([repo.to_json(r) for r in recs])
+
+
+async def read_cis(request: Request):
+    repo = _repo(request)
+    recs = await call(repo.read_many, await json_body(request, list))
+    return ok([repo.to_json(r) for r in recs])
+
+
+async def delete_cis(request: Request):
+    await call(_repo(request).delete_many, await json_body(request, list), user(request))
+    return no_content()
+
+
+async def exists(request: Request):
+    return boolean(await call(_repo(request).exists, _id(request)))
+
+
+def _required_param(request: Request, name: str) -> str:
+    value = request.query_params.get(name)
+    if not value:
+        raise BadRequest(f"Query parameter '{name}' is required.")
+    return value
+
+
+async def copy_ci(request: Request):
+    repo = _repo(request)
+    rec = await call(repo.copy, _id(request), _required_param(request, "newId"), user(request))
+    return ok(repo.to_json(rec))
+
+
+async def move_ci(request: Request):
+    repo = _repo(request)
+    rec = await call(repo.move, _id(request), _required_param(request, "newId"), user(request))
+    return ok(repo.to_json(rec))
+
+
+async def rename_ci(request: Request):
+    repo = _repo(request)
+    rec = await call(repo.rename, _id(request), _required_param(request, "newName"), user(request))
+    return ok(repo.to_json(rec))
+
+
+def _query_args(request: Request) -> dict:
+    q = request.query_params
+    return dict(ci_type=q.get("type") or None, parent=q.get("parent") or None, ancestor=q.get("ancestor") or None,
+                name_pattern=q.get("namePattern") or None, id_pattern=q.get("idPattern") or None,
+                modified_before=q.get("lastModifiedBefore") or None,
+                modified_after=q.get("lastModifiedAfter") or None,
+                page=int_param(request, "page", 0), per_page=int_param(request, "resultsPerPage", -1))
+
+
+async def query(request: Request):
+    """List of CI references `{"ref": id, "type": type}`, ordered by id."""
+    recs = await call(_repo(request).query, **_query_args(request))
+    return ok([{"ref": r.id, "type": r.type} for r in recs])
+
+
+async def query_v3(request: Request):
+    recs = await call(_repo(request).query, **_query_args(request))
+    return ok([{"ref": r.id, "type": r.type, "lastModified": r.modified_at} for r in recs])
+
+
+async def history(request: Request):
+    """Versions of a CI, oldest first: version, revision, action, changedBy, changedAt."""
+    entries = await call(_repo(request).history, _id(request))
+    return ok([{k: v for k, v in e.items() if not k.startswith("_")} for e in entries])
+
+
+async def download_artifact(request: Request):
+    repo = _repo(request)
+    ci_id = _id(request)
+    await call(repo.read, ci_id)
+    found = await call(repo.artifact_file, ci_id)
+    if found is None:
+        raise NotFound(f"CI {ci_id} has no artifact file.")
+    sha1, filename, size = found
+    handle = repo.artifacts.open(sha1)
+
+    def chunks():
+        with handle:
+            yield from iter(lambda: handle.read(1024 * 1024), b"")
+
+    safe_name = filename.replace('"', "")
+    return StreamingResponse(chunks(), media_type="application/octet-stream",
+                             headers={"Content-Disposition": f'attachment; filename="{safe_name}"',
+                                      "Content-Length": str(size)})
+
+
+routes = [
+    Route("/repository/ci/{id:path}", read_ci, methods=["GET"]),
+    Route("/repository/ci/{id:path}", create_ci, methods=["POST"]),
+    Route("/repository/ci/{id:path}", update_ci, methods=["PUT"]),
+    Route("/repository/ci/{id:path}", delete_ci, methods=["DELETE"]),
+    Route("/repository/cis", create_cis, methods=["POST"]),
+    Route("/repository/cis", update_cis, methods=["PUT"]),
+    Route("/repository/cis/read", read_cis, methods=["POST"]),
+    Route("/repository/cis/delete", delete_cis, methods=["POST"]),
+    Route("/repository/exists/{id:path}", exists, methods=["GET"]),
+    Route("/repository/Exists/{id:path}", exists, methods=["GET"]),
+    Route("/repository/copy/{id:path}", copy_ci, methods=["POST"]),
+    Route("/repository/move/{id:path}", move_ci, methods=["POST"]),
+    Route("/repository/rename/{id:path}", rename_ci, methods=["POST"]),
+    Route("/repository/query", query, methods=["GET"]),
+    Route("/repository/v2/query", query_v3, methods=["GET"]),
+    Route("/repository/v3/query", query_v3, methods=["GET"]),
+    Route("/repository/history/{id:path}", history, methods=["GET"]),
+    Route("/repository/artifact/{id:path}", download_artifact, methods=["GET"]),
+]

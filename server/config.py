@@ -1,0 +1,157 @@
+"""The server home folder and `conf/deployit.conf`.
+
+Layout of a home:
+  conf/deployit.conf                  server properties (written with defaults on first start)
+  conf/deployit-defaults.properties   overrides of type property defaults
+  conf/repository.key                 key that encrypts password properties (created on first start)
+  repository/                         SQLite database and artifact files (content-addressed)
+  plugins/                            users' synthetic.xml files
+  importablePackages/                 DAR files the server can import by name
+  log/                                deployit.log
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_CONF = """\
+# deployit.conf: properties of the deployit server (Java properties syntax).
+# Address and port the HTTP server listens on.
+http.bind.address={bind}
+http.port={port}
+# Context root: the REST API is served at http://host:port/<context root>/deployit
+http.context.root=/
+# Repository database (SQLAlchemy URL). The default is the embedded SQLite database in repository/.
+# Shared mode: postgresql://user:password@host/dbname
+repository.database.url=
+# Folder (relative to the home) holding packages that can be imported by name.
+importable.packages.path=importablePackages
+# Password of the admin user, used only when the server initialises its repository.
+admin.password=admin
+# Largest request body accepted, in bytes (JSON and uploads alike).
+http.max.request.size=268435456
+# Task engine: tasks executing at once, and threads for steps in parallel blocks.
+task.max.active=10
+task.step.threads=8
+"""
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    """Parse Java properties text: `key=value` or `key: value`, `#`/`!` comments, `\\` continuations."""
+    result: dict[str, str] = {}
+    logical, pending = [], ""
+    for raw in text.splitlines():
+        line = pending + raw.lstrip() if pending else raw.strip()
+        if not pending and (not line or line[0] in "#!"):
+            continue
+        if line.endswith("\\") and not line.endswith("\\\\"):
+            pending = line[:-1]
+            continue
+        pending = ""
+        logical.append(line)
+    for line in logical:
+        match = re.match(r"((?:[^=:\s\\]|\\.)+)\s*[=:\s]\s*(.*)$", line)
+        if match:
+            key, value = match.group(1), match.group(2)
+        else:
+            key, value = line, ""
+        unescape = lambda s: re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), s)
+        result[unescape(key)] = unescape(value.strip())
+    return result
+
+
+@dataclass
+class ServerConfig:
+    home: Path
+    bind: str = "127.0.0.1"
+    port: int = 4516
+    context_root: str = "/"
+    database_url: str = ""
+    importable_packages: Path | None = None
+    admin_password: str = "admin"
+    max_request_size: int = 256 * 1024 * 1024
+    max_active_tasks: int = 10
+    step_threads: int = 8
+    properties: dict | None = None
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.home / "conf"
+
+    @property
+    def repository_dir(self) -> Path:
+        return self.home / "repository"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.repository_dir / "artifacts"
+
+    @property
+    def plugins_dir(self) -> Path:
+        return self.home / "plugins"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "log"
+
+    @property
+    def rest_prefix(self) -> str:
+        """Path under which the REST API is served: `/<context root>/deployit`."""
+        root = self.context_root.strip("/")
+        return f"/{root}/deployit" if root else "/deployit"
+
+    @property
+    def url(self) -> str:
+        return self.database_url or f"sqlite:///{self.repository_dir / 'repository.db'}"
+
+    def defaults_properties(self) -> dict[str, str]:
+        path = self.conf_dir / "deployit-defaults.properties"
+        return parse_properties(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _int(props: dict, key: str, default: int) -> int:
+    value = props.get(key, "")
+    try:
+        return int(value) if value.strip() else default
+    except ValueError:
+        raise SystemExit(f"deployit.conf: {key} must be a number, not '{value}'.") from None
+
+
+def init_home(home: Path, bind: str | None = None, port: int | None = None) -> bool:
+    """Create the home layout when missing; True when this was the first start."""
+    first = not (home / "conf" / "deployit.conf").exists()
+    for sub in ("conf", "repository/artifacts", "plugins", "importablePackages", "log"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    if first:
+        (home / "conf" / "deployit.conf").write_text(
+            DEFAULT_CONF.format(bind=bind or "127.0.0.1", port=port or 4516), encoding="utf-8")
+        defaults = home / "conf" / "deployit-defaults.properties"
+        if not defaults.exists():
+            defaults.write_text("# Overrides of type property defaults: <type>.<property>=<value>\n"
+                                "# file.File.textFileNamesRegex=.+\\.(cfg|conf|properties|txt|xml)\n",
+                                encoding="utf-8")
+    return first
+
+
+def load_config(home: Path, bind: str | None = None, port: int | None = None) -> ServerConfig:
+    """Read `conf/deployit.conf`; command-line bind/port override the file."""
+    home = home.resolve()
+    props = parse_properties((home / "conf" / "deployit.conf").read_text(encoding="utf-8"))
+    packages = Path(props.get("importable.packages.path") or "importablePackages")
+    cfg = ServerConfig(
+        home=home,
+        bind=bind or props.get("http.bind.address") or "127.0.0.1",
+        port=port if port is not None else _int(props, "http.port", 4516),
+        context_root=props.get("http.context.root") or "/",
+        database_url=os.environ.get("DEPLOYIT_DATABASE_URL") or props.get("repository.database.url", ""),
+        importable_packages=packages if packages.is_absolute() else home / packages,
+        admin_password=props.get("admin.password") or "admin",
+        max_request_size=_int(props, "http.max.request.size", 256 * 1024 * 1024),
+        max_active_tasks=_int(props, "task.max.active", 10),
+        step_threads=_int(props, "task.step.threads", 8),
+        properties=props,
+    )
+    return cfg

@@ -1,0 +1,33 @@
+"""Errors a user can act on. Each carries the HTTP status the REST layer answers with."""
+
+
+class DeployitError(Exception):
+    status = 500
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(DeployitError):
+    status = 400
+
+
+class Unauthorized(DeployitError):
+    status = 401
+
+
+class Forbidden(DeployitError):
+    status = 403
+
+
+class NotFound(DeployitError):
+    status = 404
+
+
+class Conflict(DeployitError):
+    status = 409
+
+
+class PayloadTooLarge(DeployitError):
+    status = 413

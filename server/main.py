@@ -1,0 +1,69 @@
+"""`deployit-server`: initialise the home on first start, then serve the REST API with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_HOME = Path(os.environ.get("DEPLOYIT_SERVER_HOME", "deployit-home"))
+
+
+def setup_logging(log_dir: Path, level: str = "INFO") -> None:
+    fmt = logging.Formatter("%(asctime)s %(levelname)-5s [%(name)s] %(message)s")
+    root = logging.getLogger()
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    file_handler = logging.handlers.RotatingFileHandler(log_dir / "deployit.log", maxBytes=10 * 1024 * 1024,
+                                                        backupCount=5, encoding="utf-8")
+    stderr_handler = logging.StreamHandler(sys.stderr)
+    for handler in (file_handler, stderr_handler):
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="deployit-server", description="Run the deployit server (XL Deploy's REST API).")
+    parser.add_argument("--home", "-home", type=Path, default=DEFAULT_HOME,
+                        help="server home folder (created on first start; default: $DEPLOYIT_SERVER_HOME or ./deployit-home)")
+    parser.add_argument("--host", "-host", default=None, help="address to listen on (default from deployit.conf: 127.0.0.1)")
+    parser.add_argument("--port", "-port", type=int, default=None, help="port to listen on (default from deployit.conf: 4516)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from .config import init_home, load_config
+    first = init_home(args.home, args.host, args.port)
+    config = load_config(args.home, args.host, args.port)
+    setup_logging(config.log_dir, args.log_level)
+    log = logging.getLogger("deployit.server")
+    if first:
+        log.info("Initialised a new server home in %s", config.home)
+
+    from .api.app import create_app
+    from .services import build_services
+    from .types import TypeSystemError
+    try:
+        services = build_services(config)
+    except TypeSystemError as exc:
+        log.error("Cannot load the type system: %s", exc)
+        return 2
+    import uvicorn
+    app = create_app(services)
+    log.info("deployit server on http://%s:%d%s (home %s)", config.bind, config.port, config.rest_prefix, config.home)
+    # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes requests in flight and returns.
+    uvicorn.run(app, host=config.bind, port=config.port, log_config=None, access_log=False,
+                timeout_graceful_shutdown=10)
+    services.engine.dispose()
+    log.info("deployit server stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Deployment planning: specification, delta analysis, orchestration and rules (pure code)."""

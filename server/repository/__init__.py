@@ -1,0 +1,1 @@
+"""The repository of configuration items: storage, validation, history and queries."""

@@ -1,0 +1,120 @@
+"""CI ids: paths under the four roots, the characters a name may hold, and where each type may live."""
+
+from __future__ import annotations
+
+from ..errors import BadRequest
+from ..types import TypeRegistry
+
+ROOTS = ("Applications", "Environments", "Infrastructure", "Configuration")
+ROOT_TYPE = "internal.Root"
+MAX_ID_LENGTH = 850
+ILLEGAL_NAME_CHARS = set('\\:[]|*%"')
+
+
+def parent_of(ci_id: str) -> str | None:
+    return ci_id.rsplit("/", 1)[0] if "/" in ci_id else None
+
+
+def name_of(ci_id: str) -> str:
+    return ci_id.rsplit("/", 1)[-1]
+
+
+def root_of(ci_id: str) -> str:
+    return ci_id.split("/", 1)[0]
+
+
+def check_id(ci_id) -> str:
+    """Normalise and check an id; raise BadRequest naming what is wrong."""
+    if not isinstance(ci_id, str) or not ci_id.strip():
+        raise BadRequest("A CI id must be a non-empty string.")
+    ci_id = ci_id.strip("/")
+    if len(ci_id) > MAX_ID_LENGTH:
+        raise BadRequest(f"The id '{ci_id[:60]}...' is longer than {MAX_ID_LENGTH} characters.")
+    if root_of(ci_id) not in ROOTS:
+        raise BadRequest(f"The id '{ci_id}' must start with one of the roots {', '.join(ROOTS)}.")
+    for name in ci_id.split("/")[1:]:
+        if not name.strip():
+            raise BadRequest(f"The id '{ci_id}' contains an empty name.")
+        if name != name.strip():
+            raise BadRequest(f"The name '{name}' in '{ci_id}' may not start or end with spaces.")
+        bad = sorted(ILLEGAL_NAME_CHARS.intersection(name))
+        if bad:
+            raise BadRequest(f"The name '{name}' in '{ci_id}' contains illegal characters: {' '.join(bad)}.")
+    return ci_id
+
+
+# Which root each family of types belongs to; the first matching family wins.
+_FAMILIES = (
+    ("udm.DeployedApplication", "Environments"),
+    ("udm.Deployed", "Infrastructure"),
+    ("udm.EmbeddedDeployed", "Infrastructure"),
+    ("udm.Application", "Applications"),
+    ("udm.Version", "Applications"),
+    ("udm.Deployable", "Applications"),
+    ("udm.EmbeddedDeployable", "Applications"),
+    ("udm.Environment", "Environments"),
+    ("udm.Dictionary", "Environments"),
+    ("udm.Container", "Infrastructure"),
+)
+
+
+def check_placement(types: TypeRegistry, ci_id: str, ci_type: str, parent_type: str | None,
+                    parent_id: str) -> None:
+    """Raise BadRequest when a CI of ci_type may not live under a parent of parent_type.
+
+    The rules follow XL Deploy's model: directories group CIs under any root; an application
+    lives under Applications or a directory; a package under its application; deployables under a
+    package; environments and dictionaries under Environments; containers under Infrastructure or
+    a parent container; deployeds under their container; a deployed application under its
+    environment; anything else under Configuration. A CI whose `as-containment` CI property points
+    at the parent's type (e.g. an SQL client under its host) may live under that parent.
+    """
+    is_a = types.is_a
+    root = root_of(ci_id)
+    where = f"A {ci_type} cannot be created at {ci_id}"
+    if ci_type == ROOT_TYPE:
+        raise BadRequest(f"{where}: the roots are fixed.")
+    in_directory = parent_type in (ROOT_TYPE, "core.Directory")
+    if is_a(ci_type, "core.Directory"):
+        if not in_directory:
+            raise BadRequest(f"{where}: a directory must be under a root or another directory.")
+        return
+    family_root = next((r for t, r in _FAMILIES if is_a(ci_type, t)), "Configuration")
+    if family_root != root:
+        raise BadRequest(f"{where}: it belongs under {family_root}.")
+    # Containment declared by the child (`ci` property with as-containment) or the parent (collection).
+    desc = types.get(ci_type)
+    for prop in desc.properties.values():
+        if prop.kind.value == "CI" and prop.as_containment and parent_type and is_a(parent_type, prop.referenced_type):
+            return
+    pdesc = types.get(parent_type) if parent_type and parent_type != ROOT_TYPE else None
+    if pdesc:
+        for prop in pdesc.properties.values():
+            if prop.kind.is_collection and prop.as_containment and is_a(ci_type, prop.referenced_type):
+                return
+    if is_a(ci_type, "udm.DeployedApplication"):
+        ok = parent_type is not None and is_a(parent_type, "udm.Environment")
+        need = "an environment"
+    elif is_a(ci_type, "udm.EmbeddedDeployed"):
+        ok = parent_type is not None and (is_a(parent_type, "udm.Deployed") or is_a(parent_type, "udm.EmbeddedDeployed"))
+        need = "a deployed"
+    elif is_a(ci_type, "udm.Deployed"):
+        ok = parent_type is not None and is_a(parent_type, "udm.Container")
+        need = "a container"
+    elif is_a(ci_type, "udm.Version"):
+        ok = parent_type is not None and is_a(parent_type, "udm.Application")
+        need = "an application"
+    elif is_a(ci_type, "udm.EmbeddedDeployable"):
+        ok = parent_type is not None and (is_a(parent_type, "udm.Deployable") or is_a(parent_type, "udm.EmbeddedDeployable"))
+        need = "a deployable"
+    elif is_a(ci_type, "udm.Deployable"):
+        ok = parent_type is not None and is_a(parent_type, "udm.DeploymentPackage")
+        need = "a deployment package"
+    elif is_a(ci_type, "udm.Container"):
+        ok = in_directory or (parent_type is not None and is_a(parent_type, "udm.Container"))
+        need = "Infrastructure, a directory or a parent container"
+    else:
+        ok = in_directory
+        need = f"{root} or a directory"
+    if not ok:
+        raise BadRequest(f"{where}: its parent must be {need}, not a {parent_type}.")

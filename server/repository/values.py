@@ -1,0 +1,195 @@
+"""Property values: from client JSON to the stored form and back, checked against the type.
+
+Stored form (JSON in the `properties` column): only properties that were set; references as id
+strings; passwords as `{b64}` ciphertext; dates as ISO strings in UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from ..errors import BadRequest
+from ..security.secrets import Secrets
+from ..types import PropertyDescriptor, PropertyKind, TypeDescriptor
+
+META_KEYS = {"id", "type"}
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S.{ms}+0000"
+
+
+def now_iso() -> str:
+    return format_date(datetime.now(timezone.utc))
+
+
+def format_date(moment: datetime) -> str:
+    """XL Deploy's date format, always in UTC: 2016-09-27T07:42:58.212+0000."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def parse_date(text: str, what: str) -> str:
+    """Parse an ISO-8601 date (with or without zone; UTC assumed) into the stored form."""
+    value = str(text).strip()
+    fixed = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", value.replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(fixed)
+    except ValueError:
+        raise BadRequest(f"{what}: '{value}' is not an ISO-8601 date.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return format_date(moment)
+
+
+def ref_id(value, what: str) -> str:
+    """A CI reference as sent by clients: an id string, {"ci-ref": id}, {"ref": id} or {"id": id}."""
+    if isinstance(value, str) and value.strip():
+        return value.strip().strip("/")
+    if isinstance(value, dict):
+        for key in ("ci-ref", "ref", "id", "ci"):
+            if isinstance(value.get(key), str):
+                return value[key].strip().strip("/")
+    raise BadRequest(f"{what} must be a CI id, not {value!r}.")
+
+
+def convert(prop: PropertyDescriptor, value, what: str, secrets: Secrets):
+    """Convert one client value to the stored form; None means unset."""
+    kind = prop.kind
+    if value is None:
+        return None
+    if kind == PropertyKind.STRING:
+        if isinstance(value, (dict, list)):
+            raise BadRequest(f"{what} must be a string.")
+        text = value if isinstance(value, str) else (str(value).lower() if isinstance(value, bool) else str(value))
+        if text == "":
+            return None
+        return secrets.protect(text) if prop.password else text
+    if kind == PropertyKind.INTEGER:
+        if isinstance(value, bool):
+            raise BadRequest(f"{what} must be an integer, not {value!r}.")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+        raise BadRequest(f"{what} must be an integer, not {value!r}.")
+    if kind == PropertyKind.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        raise BadRequest(f"{what} must be true or false, not {value!r}.")
+    if kind == PropertyKind.ENUM:
+        if not isinstance(value, str):
+            raise BadRequest(f"{what} must be one of {', '.join(prop.enum_values)}.")
+        if value == "":
+            return None
+        if value not in prop.enum_values:
+            raise BadRequest(f"{what} must be one of {', '.join(prop.enum_values)}, not '{value}'.")
+        return value
+    if kind == PropertyKind.DATE:
+        if value == "":
+            return None
+        return parse_date(value, what)
+    if kind == PropertyKind.CI:
+        if value == "":
+            return None
+        return ref_id(value, what)
+    if kind in (PropertyKind.SET_OF_CI, PropertyKind.LIST_OF_CI):
+        if not isinstance(value, list):
+            raise BadRequest(f"{what} must be a list of CI ids.")
+        ids = [ref_id(v, what) for v in value]
+        return list(dict.fromkeys(ids)) if kind == PropertyKind.SET_OF_CI else ids
+    if kind in (PropertyKind.SET_OF_STRING, PropertyKind.LIST_OF_STRING):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                                  for v in value):
+            raise BadRequest(f"{what} must be a list of strings.")
+        items = [str(v) for v in value]
+        return list(dict.fromkeys(items)) if kind == PropertyKind.SET_OF_STRING else items
+    if kind == PropertyKind.MAP_STRING_STRING:
+        if not isinstance(value, dict):
+            raise BadRequest(f"{what} must be a map of strings to strings.")
+        result = {}
+        for key, item in value.items():
+            if isinstance(item, (dict, list)):
+                raise BadRequest(f"{what}: the value of key '{key}' must be a string.")
+            text = "" if item is None else (str(item).lower() if isinstance(item, bool) else str(item))
+            result[str(key)] = secrets.protect(text) if prop.password and text else text
+        return result
+    raise BadRequest(f"{what} has an unsupported kind {kind}.")
+
+
+def to_stored(desc: TypeDescriptor, ci_id: str, data: dict, secrets: Secrets) -> dict:
+    """Check and convert a client CI body to stored properties; unknown properties are refused."""
+    stored = {}
+    for key, value in data.items():
+        if key in META_KEYS or key.startswith("$"):
+            continue
+        prop = desc.property(key)
+        if prop is None:
+            raise BadRequest(f"Unknown property '{key}' on CI {ci_id} of type {desc.type}.")
+        if prop.kind.is_collection and prop.as_containment:
+            continue  # the children themselves are the value; see Repository.to_json
+        converted = convert(prop, value, f"Property '{key}' of CI {ci_id}", secrets)
+        if converted is not None and not (prop.kind.is_collection and converted == []):
+            stored[key] = converted
+    return stored
+
+
+def effective(prop: PropertyDescriptor, stored: dict):
+    """The value a property has: the stored one, else the type's default, else its empty value."""
+    if prop.name in stored:
+        return stored[prop.name]
+    if prop.default is not None:
+        return prop.default
+    return prop.empty_value()
+
+
+def missing_required(desc: TypeDescriptor, stored: dict) -> list[str]:
+    """Names of required properties without a value (scalars and single references only)."""
+    missing = []
+    for prop in desc.properties.values():
+        if not prop.required or prop.hidden or prop.kind.is_collection or prop.kind == PropertyKind.MAP_STRING_STRING \
+                or prop.kind == PropertyKind.BOOLEAN or (prop.kind == PropertyKind.CI and prop.as_containment):
+            continue
+        if effective(prop, stored) in (None, ""):
+            missing.append(prop.name)
+    return missing
+
+
+def check_rules(desc: TypeDescriptor, ci_id: str, stored: dict) -> None:
+    """Apply `<rule type="regex">` validation rules declared on properties."""
+    for prop in desc.properties.values():
+        for rule in prop.validation_rules:
+            if rule.get("type") == "regex" and prop.name in stored and isinstance(stored[prop.name], str):
+                if not re.fullmatch(rule.get("pattern", ".*"), stored[prop.name]):
+                    message = rule.get("message") or f"does not match {rule.get('pattern')}"
+                    raise BadRequest(f"Property '{prop.name}' of CI {ci_id}: {message}")
+
+
+def references(desc: TypeDescriptor, stored: dict):
+    """(property, target id) for every reference a CI holds (containment pointers excluded)."""
+    for prop in desc.properties.values():
+        if not prop.kind.is_reference or prop.name not in stored or prop.as_containment:
+            continue
+        if prop.kind == PropertyKind.CI:
+            yield prop.name, stored[prop.name]
+        else:
+            for target in stored[prop.name]:
+                yield prop.name, target
+
+
+def to_json(desc: TypeDescriptor, stored: dict) -> dict:
+    """Every property of the type with its effective value, as the REST API shows it."""
+    out = {}
+    for prop in desc.properties.values():
+        value = effective(prop, stored)
+        if isinstance(value, (list, dict)):
+            value = type(value)(value)
+        out[prop.name] = value
+    return out

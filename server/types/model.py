@@ -1,0 +1,137 @@
+"""Descriptors of CI types and their properties, as XL Deploy's metadata service describes them."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class PropertyKind(str, enum.Enum):
+    BOOLEAN = "BOOLEAN"
+    INTEGER = "INTEGER"
+    STRING = "STRING"
+    ENUM = "ENUM"
+    DATE = "DATE"
+    CI = "CI"
+    SET_OF_STRING = "SET_OF_STRING"
+    SET_OF_CI = "SET_OF_CI"
+    LIST_OF_STRING = "LIST_OF_STRING"
+    LIST_OF_CI = "LIST_OF_CI"
+    MAP_STRING_STRING = "MAP_STRING_STRING"
+
+    @property
+    def is_reference(self) -> bool:
+        return self in (PropertyKind.CI, PropertyKind.SET_OF_CI, PropertyKind.LIST_OF_CI)
+
+    @property
+    def is_collection(self) -> bool:
+        return self in (PropertyKind.SET_OF_STRING, PropertyKind.SET_OF_CI,
+                        PropertyKind.LIST_OF_STRING, PropertyKind.LIST_OF_CI)
+
+    @property
+    def is_set(self) -> bool:
+        return self in (PropertyKind.SET_OF_STRING, PropertyKind.SET_OF_CI)
+
+
+@dataclass
+class PropertyDescriptor:
+    name: str
+    kind: PropertyKind = PropertyKind.STRING
+    declaring_type: str = ""
+    description: str = ""
+    label: str = ""
+    category: str = "Common"
+    required: bool = True
+    default: object = None
+    hidden: bool = False
+    password: bool = False
+    as_containment: bool = False
+    referenced_type: str | None = None
+    transient: bool = False
+    size: str = "DEFAULT"
+    enum_values: list[str] = field(default_factory=list)
+    inspection: bool = False
+    required_inspection: bool = False
+    validation_rules: list[dict] = field(default_factory=list)
+
+    @property
+    def fqn(self) -> str:
+        return f"{self.declaring_type}.{self.name}"
+
+    def empty_value(self):
+        """The value of an unset property of this kind, as the REST API shows it."""
+        if self.kind in (PropertyKind.SET_OF_STRING, PropertyKind.SET_OF_CI,
+                         PropertyKind.LIST_OF_STRING, PropertyKind.LIST_OF_CI):
+            return []
+        if self.kind == PropertyKind.MAP_STRING_STRING:
+            return {}
+        if self.kind == PropertyKind.BOOLEAN:
+            return False
+        return None
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name, "fqn": self.fqn, "label": self.label or self.name,
+            "kind": self.kind.value, "description": self.description, "category": self.category,
+            "asContainment": self.as_containment, "inspection": self.inspection,
+            "required": self.required, "requiredInspection": self.required_inspection,
+            "password": self.password, "transient": self.transient, "size": self.size,
+            "referencedType": self.referenced_type, "default": self.default,
+            "hidden": self.hidden, "enumValues": list(self.enum_values),
+        }
+
+
+@dataclass
+class MethodDescriptor:
+    """A control task declared on a type (`<method>` in synthetic.xml)."""
+    name: str
+    label: str = ""
+    description: str = ""
+    delegate: str | None = None
+    attributes: dict = field(default_factory=dict)
+    parameters: list[PropertyDescriptor] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "label": self.label or self.name, "description": self.description,
+                "delegate": self.delegate, "parameters": [p.to_json() for p in self.parameters]}
+
+
+@dataclass
+class TypeDescriptor:
+    type: str
+    extends: str | None = None
+    virtual: bool = False
+    interface: bool = False
+    description: str = ""
+    declared_interfaces: list[str] = field(default_factory=list)
+    deployable_type: str | None = None
+    container_type: str | None = None
+    declared_properties: list[PropertyDescriptor] = field(default_factory=list)
+    declared_methods: list[MethodDescriptor] = field(default_factory=list)
+    source: str = ""
+    # Filled in when the registry is finalised:
+    super_types: list[str] = field(default_factory=list)
+    interfaces: list[str] = field(default_factory=list)
+    properties: dict[str, PropertyDescriptor] = field(default_factory=dict)
+    methods: dict[str, MethodDescriptor] = field(default_factory=dict)
+
+    @property
+    def namespace(self) -> str:
+        return self.type.rsplit(".", 1)[0] if "." in self.type else ""
+
+    def property(self, name: str) -> PropertyDescriptor | None:
+        return self.properties.get(name)
+
+    def to_json(self) -> dict:
+        data = {
+            "type": self.type, "virtual": self.virtual or self.interface, "icon": None,
+            "description": self.description, "root": None,
+            "properties": [p.to_json() for p in self.properties.values()],
+            "interfaces": list(self.interfaces), "superTypes": list(self.super_types),
+            "controlTasks": [m.to_json() for m in self.methods.values()],
+        }
+        if self.deployable_type:
+            data["deployableType"] = self.deployable_type
+        if self.container_type:
+            data["containerType"] = self.container_type
+        return data
