@@ -6,6 +6,7 @@ import argparse
 import logging
 import logging.handlers
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -58,8 +59,12 @@ def main(argv=None) -> int:
     app = create_app(services)
     log.info("deployit server on http://%s:%d%s (home %s)", config.bind, config.port, config.rest_prefix, config.home)
     # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes requests in flight and returns.
-    uvicorn.run(app, host=config.bind, port=config.port, log_config=None, access_log=False,
-                timeout_graceful_shutdown=10)
+    # It then re-raises the signal to the handlers it found; ours just let main() finish cleanly.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
+    server = uvicorn.Server(uvicorn.Config(app, host=config.bind, port=config.port, log_config=None,
+                                           access_log=False, timeout_graceful_shutdown=10))
+    server.run()
     services.engine.dispose()
     log.info("deployit server stopped")
     return 0

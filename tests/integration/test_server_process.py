@@ -1,0 +1,37 @@
+"""The server process: first start initialises the home, auth, SIGTERM shuts down cleanly."""
+
+import signal
+
+import requests
+
+from tests.support.server import ServerProcess
+
+
+def test_first_start_initialises_home_and_admin(server):
+    home = server.home
+    for sub in ("conf/deployit.conf", "conf/repository.key", "plugins", "importablePackages", "log/deployit.log",
+                "repository/repository.db"):
+        assert (home / sub).exists(), sub
+    info = requests.get(server.url + "/server/info", auth=("admin", "admin")).json()
+    assert info["version"]
+    assert {p["name"] for p in info["pluginsInfo"]} >= {"udm", "overthere", "file", "cmd", "generic", "sql"}
+
+
+def test_requests_without_valid_credentials_get_401_json(server):
+    for auth in (None, ("admin", "wrong"), ("nobody", "admin")):
+        response = requests.get(server.url + "/server/info", auth=auth)
+        assert response.status_code == 401
+        assert "credentials" in response.json()["message"]
+        assert response.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_configured_admin_password_context_root_and_clean_sigterm(tmp_path):
+    proc = ServerProcess(tmp_path / "home", conf={"admin.password": "s3cret", "http.context.root": "/xld"},
+                         log_level="INFO").start()
+    try:
+        assert proc.url.endswith("/xld/deployit")
+        assert requests.get(proc.url + "/server/info", auth=("admin", "s3cret")).status_code == 200
+        assert requests.get(proc.url + "/server/info", auth=("admin", "admin")).status_code == 401
+    finally:
+        assert proc.stop(signal.SIGTERM) == 0
+    assert "deployit server stopped" in (proc.home / "log" / "deployit.log").read_text()
