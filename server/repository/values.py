@@ -136,6 +136,8 @@ def to_stored(desc: TypeDescriptor, ci_id: str, data: dict, secrets: Secrets) ->
         if prop.kind.is_collection and prop.as_containment:
             continue  # the children themselves are the value; see Repository.to_json
         converted = convert(prop, value, f"Property '{key}' of CI {ci_id}", secrets)
+        if prop.transient:
+            continue  # checked, but never persisted
         if converted is not None and not (prop.kind.is_collection and converted == []):
             stored[key] = converted
     return stored

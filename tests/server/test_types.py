@@ -1,0 +1,139 @@
+"""The type system: built-in types as data, users' synthetic.xml plugins, defaults overrides."""
+
+import pytest
+
+from server.types import PropertyKind, TypeRegistry, TypeSystemError, load_registry
+from server.types.registry import builtin_sources
+
+SYNTHETIC = '<synthetic xmlns="http://www.xebialabs.com/deployit/synthetic">{}</synthetic>'
+
+
+@pytest.fixture(scope="module")
+def builtin():
+    return load_registry()
+
+
+def registry_with(xml: str, defaults=None) -> TypeRegistry:
+    registry = TypeRegistry()
+    for source, text in builtin_sources():
+        registry.add_xml(text, source)
+    registry.add_xml(SYNTHETIC.format(xml), "test-plugin.xml")
+    return registry.build(defaults)
+
+
+def test_builtin_types_the_issue_names_exist(builtin):
+    for name in ("udm.BaseConfigurationItem", "core.Directory", "udm.Application", "udm.DeploymentPackage",
+                 "udm.CompositePackage", "udm.Environment", "udm.Dictionary", "udm.EncryptedDictionary",
+                 "udm.DeployedApplication", "overthere.LocalHost", "overthere.SshHost", "file.File", "file.Folder",
+                 "file.Archive", "file.DeployedFile", "file.DeployedFolder", "file.DeployedArchive", "cmd.Command",
+                 "cmd.DeployedCommand", "generic.Container", "generic.ExecutedScript", "generic.CopiedArtifact",
+                 "sql.SqlScripts", "sql.ExecutedSqlScripts", "sql.SqliteClient", "sql.PostgreSqlClient"):
+        assert name in builtin, name
+
+
+def test_every_property_kind_is_used_by_builtin_types(builtin):
+    kinds = {p.kind for t in builtin.types.values() for p in t.properties.values()}
+    assert kinds == set(PropertyKind) - {PropertyKind.DATE}  # DATE is for internal use and plugins
+
+
+def test_dictionary_descriptor_matches_xl_deploy(builtin):
+    desc = builtin.get("udm.Dictionary").to_json()
+    props = {p["name"]: p for p in desc["properties"]}
+    assert props["entries"]["kind"] == "MAP_STRING_STRING"
+    assert props["restrictToContainers"]["kind"] == "SET_OF_CI"
+    assert props["restrictToContainers"]["referencedType"] == "udm.Container"
+    assert props["encryptedEntries"]["password"] is True
+    assert "udm.BaseConfigurationItem" in desc["superTypes"]
+    assert "udm.ConfigurationItem" in desc["interfaces"]
+    assert desc["virtual"] is False
+
+
+def test_inheritance_and_interfaces(builtin):
+    assert builtin.is_a("file.File", "udm.Deployable")
+    assert builtin.is_a("file.File", "udm.Artifact")
+    assert builtin.is_a("overthere.SshHost", "udm.Container")
+    assert builtin.is_a("overthere.SshHost", "overthere.HostContainer")
+    assert not builtin.is_a("udm.Environment", "udm.Container")
+    assert "overthere.SshHost" in builtin.subtypes("overthere.Host")
+    assert "overthere.Host" not in builtin.subtypes("overthere.Host", include_virtual=False)
+    ssh = builtin.get("overthere.SshHost")
+    assert ssh.properties["port"].default == 22
+    assert ssh.properties["password"].password
+    assert ssh.properties["os"].enum_values[:2] == ["UNIX", "WINDOWS"]
+    assert "checkConnection" in ssh.methods
+
+
+def test_deployed_type_for_each_builtin_pair(builtin):
+    assert builtin.deployed_types_for("file.File", "overthere.SshHost") == ["file.DeployedFile"]
+    assert builtin.deployed_types_for("file.Folder", "overthere.LocalHost") == ["file.DeployedFolder"]
+    assert builtin.deployed_types_for("cmd.Command", "overthere.LocalHost") == ["cmd.DeployedCommand"]
+    assert builtin.deployed_types_for("sql.SqlScripts", "sql.SqliteClient") == ["sql.ExecutedSqlScripts"]
+    assert builtin.deployed_types_for("file.File", "sql.SqliteClient") == []
+
+
+def test_user_plugin_type_modification_and_generate_deployable():
+    registry = registry_with("""
+      <type type="acme.Server" extends="udm.BaseContainer">
+        <property name="home" description="Install folder"/>
+        <property name="mode" kind="enum" default="fast"><enum-values><value>fast</value><value>safe</value></enum-values></property>
+        <method name="restart" label="Restart"/>
+      </type>
+      <type type="acme.DeployedScript" extends="generic.ExecutedScript" deployable-type="acme.Script"
+            container-type="acme.Server">
+        <generate-deployable type="acme.Script" extends="generic.Resource" copy-default-values="true"/>
+        <property name="port" kind="integer" default="8080"/>
+        <property name="secret" password="true" required="false"/>
+      </type>
+      <type-modification type="overthere.SshHost">
+        <property name="rack" required="false" category="Placement"/>
+        <property name="port" default="2222"/>
+      </type-modification>""")
+    server = registry.get("acme.Server")
+    assert server.properties["home"].required is True
+    assert server.properties["mode"].default == "fast"
+    assert "restart" in server.methods
+    script = registry.get("acme.Script")
+    assert script.properties["port"].kind == PropertyKind.STRING
+    assert script.properties["port"].default == "8080"
+    assert script.properties["port"].required is False
+    assert registry.deployed_types_for("acme.Script", "acme.Server") == ["acme.DeployedScript"]
+    ssh = registry.get("overthere.SshHost")
+    assert ssh.properties["rack"].category == "Placement"
+    assert ssh.properties["port"].default == 2222 and ssh.properties["port"].kind == PropertyKind.INTEGER
+
+
+def test_defaults_properties_override_and_are_inherited():
+    registry = load_registry(defaults={"overthere.Host.temporaryDirectoryPath": "/var/tmp/xl",
+                                       "overthere.SshHost.port": "2022",
+                                       "udm.BaseDeployableArtifact.scanPlaceholders": "false"})
+    assert registry.get("overthere.SshHost").properties["temporaryDirectoryPath"].default == "/var/tmp/xl"
+    assert registry.get("overthere.LocalHost").properties["temporaryDirectoryPath"].default == "/var/tmp/xl"
+    assert registry.get("overthere.SshHost").properties["port"].default == 2022
+    assert registry.get("file.File").properties["scanPlaceholders"].default is False
+
+
+@pytest.mark.parametrize("xml, message", [
+    ('<type type="a.B" extends="no.Such"/>', "no.Such"),
+    ('<type type="a.B" extends="udm.BaseContainer"><property name="x" hidden="true"/></type>', "must have a default"),
+    ('<type type="a.B" extends="udm.BaseContainer"><property name="x" kind="enum"/></type>', "enum"),
+    ('<type type="a.B" extends="udm.BaseContainer"><property name="x" kind="float"/></type>', "unknown kind"),
+    ('<type type="a.B" extends="udm.BaseContainer"><property name="x" kind="integer" default="ten"/></type>',
+     "not an integer"),
+    ('<type type="udm.Environment" extends="udm.BaseConfigurationItem"/>', "already defined"),
+    ('<type-modification type="no.Such"><property name="x"/></type-modification>', "unknown type"),
+    ('<type type="a.B" extends="udm.BaseContainer"><property name="r" kind="ci" referenced-type="x.Y"/></type>',
+     "x.Y"),
+])
+def test_bad_plugins_are_refused_with_a_message(xml, message):
+    with pytest.raises(TypeSystemError, match=message):
+        registry_with(xml)
+
+
+def test_malformed_and_hostile_xml_is_refused(tmp_path):
+    (tmp_path / "broken.xml").write_text("<synthetic><type")
+    with pytest.raises(TypeSystemError, match="broken.xml"):
+        load_registry(tmp_path)
+    (tmp_path / "broken.xml").write_text(
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><synthetic>&b;</synthetic>')
+    with pytest.raises(TypeSystemError, match="broken.xml"):
+        load_registry(tmp_path)
