@@ -104,7 +104,9 @@ class BasicAuthMiddleware:
         username, sep, password = decoded.partition(":")
         if not sep or not username:
             return None
-        ok = await run_in_threadpool(self.users.authenticate, username, password)
+        # Known credentials are checked in the event loop; only a first login pays for scrypt in a thread.
+        ok = self.users.recently_verified(username, password) or \
+            await run_in_threadpool(self.users.authenticate, username, password)
         return username if ok else None
 
 

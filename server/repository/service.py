@@ -61,6 +61,12 @@ class ArtifactUpload:
     stream: object
 
 
+def _in_subtrees(ci_id: str, roots: frozenset) -> bool:
+    """Whether ci_id is one of `roots` or below one of them."""
+    parts = ci_id.split("/")
+    return any("/".join(parts[:n]) in roots for n in range(1, len(parts) + 1))
+
+
 def _record(row) -> CiRecord:
     return CiRecord(id=row.id, type=row.type, token=row.token, created_by=row.created_by,
                     created_at=row.created_at, modified_by=row.modified_by, modified_at=row.modified_at,
@@ -165,7 +171,7 @@ class Repository:
         row = conn.execute(select(cis.c.type).where(cis.c.id == ci_id)).first()
         return row.type if row else None
 
-    def _prepare(self, conn: Connection, ci_id: str, data: dict, ci_type: str) -> dict:
+    def _prepare(self, type_of, ci_id: str, data: dict, ci_type: str) -> dict:
         """Validate a CI body against its type and its place; return the stored properties."""
         desc = self.types.get(ci_type) if isinstance(ci_type, str) else None
         if desc is None:
@@ -175,7 +181,7 @@ class Repository:
         parent = parent_of(ci_id)
         if parent is None:
             raise BadRequest(f"Cannot create {ci_id}: the roots are fixed.")
-        parent_type = self._type_of(conn, parent)
+        parent_type = type_of(parent)
         if parent_type is None:
             raise BadRequest(f"Cannot create {ci_id}: its parent {parent} does not exist.")
         check_placement(self.types, ci_id, ci_type, parent_type, parent)
@@ -188,7 +194,7 @@ class Repository:
             raise BadRequest(f"Property '{missing[0]}' of CI {ci_id} of type {ci_type} is required.")
         values.check_rules(desc, ci_id, stored)
         for prop_name, target in values.references(desc, stored):
-            target_type = self._type_of(conn, target)
+            target_type = type_of(target)
             prop = desc.properties[prop_name]
             if target_type is None:
                 raise BadRequest(f"Property '{prop_name}' of CI {ci_id} refers to {target}, which does not exist.")
@@ -222,37 +228,39 @@ class Repository:
                                                    size=size))
 
     # -- create / update -----------------------------------------------------------------------
-    def _create(self, conn: Connection, data: dict, user: str, upload: ArtifactUpload | None = None) -> CiRecord:
+    def _create(self, batch: "_CreateBatch", data: dict, user: str, upload: ArtifactUpload | None = None) -> CiRecord:
         if not isinstance(data, dict):
             raise BadRequest("A CI must be a JSON object with an id and a type.")
         ci_id = check_id(data.get("id"))
         ci_type = data.get("type")
         if not ci_type:
             raise BadRequest(f"CI {ci_id} has no type.")
-        if self._type_of(conn, ci_id) is not None:
+        if batch.type_of(ci_id) is not None:
             raise Conflict(f"Repository entity {ci_id} already exists.")
-        stored = self._prepare(conn, ci_id, data, ci_type)
-        self._store_file(conn, ci_id, ci_type, stored, upload)
+        stored = self._prepare(batch.type_of, ci_id, data, ci_type)
+        self._store_file(batch.conn, ci_id, ci_type, stored, upload)
         stamp = values.now_iso()
         rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=user, created_at=stamp,
                        modified_by=user, modified_at=stamp, properties=stored)
-        conn.execute(insert(cis).values(
-            id=ci_id, type=ci_type, parent_id=parent_of(ci_id), name=name_of(ci_id), token=rec.token,
-            created_by=user, created_at=stamp, modified_by=user, modified_at=stamp,
-            properties=json.dumps(stored)))
-        self._write_refs(conn, ci_id, ci_type, stored)
-        self._history(conn, rec, "CREATE", user)
+        batch.add(rec, [{"source_id": ci_id, "property": p, "target_id": t}
+                        for p, t in values.references(self.types.get(ci_type), stored)])
         return rec
 
     def create(self, data: dict, user: str, upload: ArtifactUpload | None = None) -> CiRecord:
         with self._write_lock, self.engine.begin() as conn:
-            return self._create(conn, data, user, upload)
+            batch = _CreateBatch(self, conn)
+            rec = self._create(batch, data, user, upload)
+            batch.flush()
+            return rec
 
     def create_many(self, items: list[dict], user: str) -> list[CiRecord]:
         if not isinstance(items, list):
             raise BadRequest("The body must be a JSON list of CIs.")
         with self._write_lock, self.engine.begin() as conn:
-            return [self._create(conn, item, user) for item in items]
+            batch = _CreateBatch(self, conn)
+            created = [self._create(batch, item, user) for item in items]
+            batch.flush()
+            return created
 
     def _update(self, conn: Connection, ci_id: str, data: dict, user: str,
                 upload: ArtifactUpload | None = None) -> CiRecord:
@@ -272,7 +280,7 @@ class Repository:
         if token and token != current.token:
             raise Conflict(f"CI {ci_id} has been changed by another user since it was read "
                            f"(stale $token); read it again and retry.")
-        stored = self._prepare(conn, ci_id, data, ci_type)
+        stored = self._prepare(lambda i: self._type_of(conn, i), ci_id, data, ci_type)
         keep_file = upload is None and "checksum" not in data
         if keep_file and "checksum" in current.properties:
             stored["checksum"] = current.properties["checksum"]
@@ -305,16 +313,19 @@ class Repository:
             return out
 
     # -- delete --------------------------------------------------------------------------------
-    def _delete(self, conn: Connection, ci_id: str, user: str) -> None:
+    def _delete(self, conn: Connection, ci_id: str, user: str, together: frozenset = frozenset()) -> None:
+        """Delete a CI and its children; `together` holds the other ids deleted in the same batch."""
         ci_id = check_id(ci_id)
         current = self._must_get(conn, ci_id)
         if current.type == ROOT_TYPE:
             raise BadRequest(f"The root {ci_id} cannot be deleted.")
-        # Children may be referred to among themselves; only referrers outside the subtree count.
-        outside = conn.execute(
+        # Children may be referred to among themselves; only referrers outside the subtree count,
+        # and outside the other CIs deleted in the same batch.
+        referrers = conn.execute(
             select(ci_refs.c.source_id, ci_refs.c.target_id)
             .where(and_(subtree(ci_refs.c.target_id, ci_id), not_(subtree(ci_refs.c.source_id, ci_id))))
-            .order_by(ci_refs.c.source_id).limit(1)).first()
+            .order_by(ci_refs.c.source_id)).all()
+        outside = next((r for r in referrers if not _in_subtrees(r.source_id, together)), None)
         if outside:
             raise Conflict(f"Repository entity {outside.target_id} is still referenced by {outside.source_id}.")
         rows = conn.execute(select(cis).where(subtree(cis.c.id, ci_id))).all()
@@ -334,11 +345,12 @@ class Repository:
     def delete_many(self, ids: list[str], user: str) -> None:
         if not isinstance(ids, list):
             raise BadRequest("The body must be a JSON list of CI ids.")
+        ids = [values.ref_id(ci_id, "Each entry") for ci_id in ids]
+        together = frozenset(ids)
         with self._write_lock, self.engine.begin() as conn:
             for ci_id in ids:
-                ci_id = values.ref_id(ci_id, "Each entry")
                 if self._type_of(conn, ci_id) is not None:  # already gone with a deleted parent
-                    self._delete(conn, ci_id, user)
+                    self._delete(conn, ci_id, user, together)
                 elif not any(ci_id.startswith(i + "/") for i in ids if isinstance(i, str)):
                     raise NotFound(f"Repository entity {ci_id} not found.")
 
@@ -523,3 +535,32 @@ class Repository:
             query = query.limit(per_page).offset(max(page, 0) * per_page)
         with self.engine.connect() as conn:
             return [_record(r) for r in conn.execute(query).all()]
+
+
+class _CreateBatch:
+    """The rows of CIs created in one transaction, written together; ids already seen are cached."""
+
+    def __init__(self, repo: Repository, conn: Connection):
+        self.repo, self.conn = repo, conn
+        self.known: dict[str, str | None] = {}
+        self.cis, self.refs, self.history = [], [], []
+
+    def type_of(self, ci_id: str) -> str | None:
+        if ci_id not in self.known:
+            self.known[ci_id] = self.repo._type_of(self.conn, ci_id)
+        return self.known[ci_id]
+
+    def add(self, rec: CiRecord, refs: list[dict]) -> None:
+        self.known[rec.id] = rec.type
+        props = json.dumps(rec.properties)
+        self.cis.append(dict(id=rec.id, type=rec.type, parent_id=parent_of(rec.id), name=name_of(rec.id),
+                             token=rec.token, created_by=rec.created_by, created_at=rec.created_at,
+                             modified_by=rec.modified_by, modified_at=rec.modified_at, properties=props))
+        self.refs.extend(refs)
+        self.history.append(dict(ci_id=rec.id, previous_id=None, action="CREATE", type=rec.type, token=rec.token,
+                                 properties=props, changed_by=rec.created_by, changed_at=rec.created_at))
+
+    def flush(self) -> None:
+        for table, rows in ((cis, self.cis), (ci_refs, self.refs), (ci_history, self.history)):
+            if rows:
+                self.conn.execute(insert(table), rows)

@@ -55,11 +55,19 @@ class UserStore:
             conn.execute(insert(users).values(username="admin", password_hash=hash_password(password), admin=1))
             return True
 
-    def authenticate(self, username: str, password: str) -> bool:
-        key = hmac.new(self._pepper, f"{username}\0{password}".encode("utf-8"), hashlib.sha256).digest()
+    def _cache_key(self, username: str, password: str) -> bytes:
+        return hmac.new(self._pepper, f"{username}\0{password}".encode("utf-8"), hashlib.sha256).digest()
+
+    def recently_verified(self, username: str, password: str) -> bool:
+        """True when these credentials were verified before and not changed since (no hashing)."""
+        key = self._cache_key(username, password)
         with self._lock:
-            if hmac.compare_digest(self._verified.get(username, b""), key):
-                return True
+            return hmac.compare_digest(self._verified.get(username, b""), key)
+
+    def authenticate(self, username: str, password: str) -> bool:
+        key = self._cache_key(username, password)
+        if self.recently_verified(username, password):
+            return True
         with self.engine.connect() as conn:
             row = conn.execute(select(users.c.password_hash).where(users.c.username == username)).first()
         if row is None or not verify_password(password, row.password_hash):

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Benchmarks, reported as ratios against a baseline measured in the same run (medians of chunks).
+
+Part 1, repository: creates N CIs (default 20,000) through the batch endpoint and N one by one,
+reads them back (batch and one by one), and queries by type, against a real server started here on
+the embedded default (SQLite). Baseline: the same rows inserted and read with plain sqlite3 (WAL,
+synchronous=NORMAL, as the server uses), one transaction per row or per batch to match.
+
+Usage: .venv/bin/python scripts/bench.py [--count N] [--chunks K] [--part repository]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.server import ServerProcess  # noqa: E402
+
+BATCH = 1000
+
+
+def host(prefix: str, i: int) -> dict:
+    return {"id": f"Infrastructure/{prefix}/host-{i:06d}", "type": "overthere.SshHost",
+            "address": f"10.0.{i // 250}.{i % 250}", "username": "deploy", "os": "UNIX", "port": 22,
+            "tags": ["bench"]}
+
+
+def chunked_rates(count: int, chunks: int, run_chunk) -> float:
+    """Run `run_chunk(start, stop)` over `chunks` slices of range(count); median items per second."""
+    size = count // chunks
+    rates = []
+    for c in range(chunks):
+        start = c * size
+        began = time.perf_counter()
+        run_chunk(start, start + size)
+        rates.append(size / (time.perf_counter() - began))
+    return statistics.median(rates)
+
+
+# -- baseline: plain sqlite3 ---------------------------------------------------------------------
+def sqlite_baseline(count: int, chunks: int, folder: Path) -> dict:
+    db = sqlite3.connect(folder / "baseline.db", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE cis (id TEXT PRIMARY KEY, type TEXT, parent_id TEXT, name TEXT, token TEXT, "
+               "properties TEXT)")
+    db.execute("CREATE INDEX ix_type ON cis(type)")
+
+    def row(prefix, i):
+        ci = host(prefix, i)
+        return (ci["id"], ci["type"], ci["id"].rsplit("/", 1)[0], ci["id"].rsplit("/", 1)[1], str(uuid.uuid4()),
+                json.dumps(ci))
+
+    def one_by_one(start, stop):
+        for i in range(start, stop):
+            db.execute("BEGIN")
+            db.execute("INSERT INTO cis VALUES (?,?,?,?,?,?)", row("single", i))
+            db.execute("COMMIT")
+
+    def batched(start, stop):
+        for b in range(start, stop, BATCH):
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO cis VALUES (?,?,?,?,?,?)", [row("batch", i) for i in range(b, min(b + BATCH, stop))])
+            db.execute("COMMIT")
+
+    def read_one(start, stop):
+        for i in range(start, stop):
+            json.loads(db.execute("SELECT properties FROM cis WHERE id=?", (host("single", i)["id"],)).fetchone()[0])
+
+    def read_batch(start, stop):
+        for b in range(start, stop, BATCH):
+            ids = [host("batch", i)["id"] for i in range(b, min(b + BATCH, stop))]
+            marks = ",".join("?" * len(ids))
+            [json.loads(r[0]) for r in db.execute(f"SELECT properties FROM cis WHERE id IN ({marks})", ids)]
+
+    out = {"create one by one": chunked_rates(count, chunks, one_by_one),
+           "create in batches": chunked_rates(count, chunks, batched),
+           "read one by one": chunked_rates(count, chunks, read_one),
+           "read in batches": chunked_rates(count, chunks, read_batch)}
+    times = []
+    for _ in range(5):
+        began = time.perf_counter()
+        rows = db.execute("SELECT id, type FROM cis WHERE type IN ('overthere.SshHost') ORDER BY id").fetchall()
+        times.append(time.perf_counter() - began)
+    out["query by type"] = len(rows) / statistics.median(times)
+    db.close()
+    return out
+
+
+# -- the server ----------------------------------------------------------------------------------
+def server_run(count: int, chunks: int, folder: Path) -> dict:
+    server = ServerProcess(folder / "home").start()
+    try:
+        s = server.session()
+        url = server.url
+        for prefix in ("single", "batch"):
+            s.post(f"{url}/repository/ci/Infrastructure/{prefix}", json={"type": "core.Directory"}).raise_for_status()
+
+        def one_by_one(start, stop):
+            for i in range(start, stop):
+                ci = host("single", i)
+                s.post(f"{url}/repository/ci/{ci['id']}", json=ci).raise_for_status()
+
+        def batched(start, stop):
+            for b in range(start, stop, BATCH):
+                s.post(f"{url}/repository/cis", json=[host("batch", i) for i in range(b, min(b + BATCH, stop))]
+                       ).raise_for_status()
+
+        def read_one(start, stop):
+            for i in range(start, stop):
+                s.get(f"{url}/repository/ci/{host('single', i)['id']}").raise_for_status()
+
+        def read_batch(start, stop):
+            for b in range(start, stop, BATCH):
+                s.post(f"{url}/repository/cis/read",
+                       json=[host("batch", i)["id"] for i in range(b, min(b + BATCH, stop))]).raise_for_status()
+
+        out = {"create one by one": chunked_rates(count, chunks, one_by_one),
+               "create in batches": chunked_rates(count, chunks, batched),
+               "read one by one": chunked_rates(count, chunks, read_one),
+               "read in batches": chunked_rates(count, chunks, read_batch)}
+        times = []
+        for _ in range(5):
+            began = time.perf_counter()
+            found = s.get(f"{url}/repository/query", params={"type": "overthere.Host", "resultsPerPage": -1})
+            found.raise_for_status()
+            times.append(time.perf_counter() - began)
+        assert len(found.json()) == 2 * count, len(found.json())
+        out["query by type"] = len(found.json()) / statistics.median(times)
+        return out
+    finally:
+        server.stop()
+
+
+def repository_part(count: int, chunks: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="deployit-bench-") as tmp:
+        folder = Path(tmp)
+        baseline = sqlite_baseline(count, chunks, folder)
+        ours = server_run(count, chunks, folder)
+    print(f"\nRepository, {count} CIs per operation (median of {chunks} chunks; query: median of 5)")
+    print(f"{'operation':<20} {'server CIs/s':>14} {'sqlite3 CIs/s':>15} {'server/sqlite3':>15}")
+    for op in baseline:
+        print(f"{op:<20} {ours[op]:>14,.0f} {baseline[op]:>15,.0f} {ours[op] / baseline[op]:>15.3f}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=20000)
+    parser.add_argument("--chunks", type=int, default=5)
+    parser.add_argument("--part", action="append", choices=["repository"], help="parts to run (default: all)")
+    args = parser.parse_args(argv)
+    parts = args.part or ["repository"]
+    if "repository" in parts:
+        repository_part(args.count, args.chunks)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
