@@ -137,3 +137,14 @@ def test_malformed_and_hostile_xml_is_refused(tmp_path):
         '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><synthetic>&b;</synthetic>')
     with pytest.raises(TypeSystemError, match="broken.xml"):
         load_registry(tmp_path)
+
+
+def test_the_sample_plugin_loads(tmp_path):
+    import shutil
+    from pathlib import Path
+    sample = Path(__file__).resolve().parents[2] / "samples" / "plugins" / "tomcat-synthetic.xml"
+    shutil.copy(sample, tmp_path)
+    registry = load_registry(tmp_path)
+    assert registry.deployed_types_for("tomcat.War", "tomcat.Server") == ["tomcat.DeployedWar"]
+    assert registry.is_a("tomcat.War", "udm.Artifact")
+    assert registry.get("overthere.SshHost").properties["datacenter"].category == "Placement"
