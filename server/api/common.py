@@ -20,6 +20,8 @@ async def json_body(request: Request, expect=None):
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise BadRequest("The request body is not valid JSON: it is nested too deeply.") from None
     if expect is not None and not isinstance(data, expect):
         what = {list: "a JSON list", dict: "a JSON object"}.get(expect, str(expect))
         raise BadRequest(f"The request body must be {what}.")

@@ -26,7 +26,10 @@ async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/"):
         return await json_body(request, dict), None
-    form = await request.form(max_files=1, max_fields=20)
+    try:
+        form = await request.form(max_files=1, max_fields=20)
+    except ValueError as exc:  # python-multipart's parse errors
+        raise BadRequest(f"The multipart upload is malformed: {exc}.") from None
     ci_data, upload = None, None
     for key, value in form.multi_items():
         if hasattr(value, "filename") and value.filename is not None and getattr(value, "content_type", "") \
@@ -37,7 +40,7 @@ async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
             if key in ("configurationItem", "ci", "json") or (ci_data is None and text.lstrip().startswith("{")):
                 try:
                     ci_data = json.loads(text)
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:
                     raise BadRequest(f"The CI part of the upload is not valid JSON: {exc}.") from None
     if not isinstance(ci_data, dict):
         raise BadRequest("The upload must have a part 'configurationItem' holding the CI as a JSON object.")

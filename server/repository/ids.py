@@ -84,9 +84,13 @@ def check_placement(types: TypeRegistry, ci_id: str, ci_type: str, parent_type: 
         raise BadRequest(f"{where}: it belongs under {family_root}.")
     # Containment declared by the child (`ci` property with as-containment) or the parent (collection).
     desc = types.get(ci_type)
-    for prop in desc.properties.values():
-        if prop.kind.value == "CI" and prop.as_containment and parent_type and is_a(parent_type, prop.referenced_type):
+    contained_in = [p for p in desc.properties.values() if p.kind.value == "CI" and p.as_containment]
+    for prop in contained_in:
+        if parent_type and is_a(parent_type, prop.referenced_type):
             return
+    if contained_in:  # e.g. an SQL client lives under its host, not directly in a directory
+        need = " or ".join(f"a {p.referenced_type}" for p in contained_in)
+        raise BadRequest(f"{where}: its parent must be {need}, not a {parent_type}.")
     pdesc = types.get(parent_type) if parent_type and parent_type != ROOT_TYPE else None
     if pdesc:
         for prop in pdesc.properties.values():

@@ -171,7 +171,7 @@ class Repository:
         row = conn.execute(select(cis.c.type).where(cis.c.id == ci_id)).first()
         return row.type if row else None
 
-    def _prepare(self, type_of, ci_id: str, data: dict, ci_type: str) -> dict:
+    def _prepare(self, type_of, ci_id: str, data: dict, ci_type: str, check_refs: bool = True) -> dict:
         """Validate a CI body against its type and its place; return the stored properties."""
         desc = self.types.get(ci_type) if isinstance(ci_type, str) else None
         if desc is None:
@@ -193,6 +193,13 @@ class Repository:
         if missing:
             raise BadRequest(f"Property '{missing[0]}' of CI {ci_id} of type {ci_type} is required.")
         values.check_rules(desc, ci_id, stored)
+        if check_refs:
+            self._check_refs(type_of, ci_id, ci_type, stored)
+        return stored
+
+    def _check_refs(self, type_of, ci_id: str, ci_type: str, stored: dict) -> None:
+        """Every reference must point at an existing CI of the property's referenced type."""
+        desc = self.types.get(ci_type)
         for prop_name, target in values.references(desc, stored):
             target_type = type_of(target)
             prop = desc.properties[prop_name]
@@ -201,7 +208,6 @@ class Repository:
             if not self.types.is_a(target_type, prop.referenced_type):
                 raise BadRequest(f"Property '{prop_name}' of CI {ci_id} refers to {target} of type {target_type}, "
                                  f"but must refer to a {prop.referenced_type}.")
-        return stored
 
     def _write_refs(self, conn: Connection, ci_id: str, ci_type: str, stored: dict) -> None:
         conn.execute(delete(ci_refs).where(ci_refs.c.source_id == ci_id))
@@ -228,7 +234,8 @@ class Repository:
                                                    size=size))
 
     # -- create / update -----------------------------------------------------------------------
-    def _create(self, batch: "_CreateBatch", data: dict, user: str, upload: ArtifactUpload | None = None) -> CiRecord:
+    def _create(self, batch: "_CreateBatch", data: dict, user: str, upload: ArtifactUpload | None = None,
+                check_refs: bool = True) -> CiRecord:
         if not isinstance(data, dict):
             raise BadRequest("A CI must be a JSON object with an id and a type.")
         ci_id = check_id(data.get("id"))
@@ -237,7 +244,7 @@ class Repository:
             raise BadRequest(f"CI {ci_id} has no type.")
         if batch.type_of(ci_id) is not None:
             raise Conflict(f"Repository entity {ci_id} already exists.")
-        stored = self._prepare(batch.type_of, ci_id, data, ci_type)
+        stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs)
         self._store_file(batch.conn, ci_id, ci_type, stored, upload)
         stamp = values.now_iso()
         rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=user, created_at=stamp,
@@ -258,7 +265,10 @@ class Repository:
             raise BadRequest("The body must be a JSON list of CIs.")
         with self._write_lock, self.engine.begin() as conn:
             batch = _CreateBatch(self, conn)
-            created = [self._create(batch, item, user) for item in items]
+            # References are checked once the whole batch is known: its CIs may refer to each other in any order.
+            created = [self._create(batch, item, user, check_refs=False) for item in items]
+            for rec in created:
+                self._check_refs(batch.type_of, rec.id, rec.type, rec.properties)
             batch.flush()
             return created
 
@@ -277,6 +287,9 @@ class Repository:
         if ci_type != current.type:
             raise BadRequest(f"The type of CI {ci_id} cannot change from {current.type} to {ci_type}.")
         token = data.get("$token")
+        desc = self.types.get(ci_type)
+        if token is None and desc is not None and desc.property("token") is None:
+            token = data.get("token")  # goxldeploy sends the token back as `token`
         if token and token != current.token:
             raise Conflict(f"CI {ci_id} has been changed by another user since it was read "
                            f"(stale $token); read it again and retry.")
@@ -284,6 +297,8 @@ class Repository:
         keep_file = upload is None and "checksum" not in data
         if keep_file and "checksum" in current.properties:
             stored["checksum"] = current.properties["checksum"]
+        if upload is not None and stored.get("checksum") == current.properties.get("checksum"):
+            stored.pop("checksum", None)  # the checksum of the old file, sent back as read: the new file gets its own
         self._store_file(conn, ci_id, ci_type, stored, upload)
         new_token = str(uuid.uuid4())
         stamp = values.now_iso()
@@ -390,6 +405,14 @@ class Repository:
                     else self._rebase(value, old, new)
         return props
 
+    def _point_at_parent(self, ci_type: str, props: dict, ci_id: str) -> None:
+        """Containment pointers (as-containment CI properties) follow the CI's new parent."""
+        desc = self.types.get(ci_type)
+        if desc:
+            for prop in desc.properties.values():
+                if prop.kind == PropertyKind.CI and prop.as_containment and prop.name in props:
+                    props[prop.name] = parent_of(ci_id)
+
     def copy(self, ci_id: str, new_id: str, user: str) -> CiRecord:
         with self._write_lock, self.engine.begin() as conn:
             source = self._must_get(conn, check_id(ci_id))
@@ -404,6 +427,7 @@ class Repository:
                 rec = _record(row)
                 copied_id = self._rebase(rec.id, source.id, new_id)
                 props = self._rewrite_refs(rec.type, rec.properties, source.id, new_id)
+                self._point_at_parent(rec.type, props, copied_id)
                 copied = CiRecord(id=copied_id, type=rec.type, token=str(uuid.uuid4()), created_by=user,
                                   created_at=stamp, modified_by=user, modified_at=stamp, properties=props)
                 conn.execute(insert(cis).values(
@@ -430,11 +454,7 @@ class Repository:
             rec = _record(row)
             rec.id = self._rebase(rec.id, old, new_id)
             rec.properties = self._rewrite_refs(rec.type, rec.properties, old, new_id)
-            desc = self.types.get(rec.type)
-            if desc:
-                for prop in desc.properties.values():  # containment pointers follow the new parent
-                    if prop.kind == PropertyKind.CI and prop.as_containment and prop.name in rec.properties:
-                        rec.properties[prop.name] = parent_of(rec.id)
+            self._point_at_parent(rec.type, rec.properties, rec.id)
             rec.token, rec.modified_by, rec.modified_at = str(uuid.uuid4()), user, stamp
             conn.execute(update(cis).where(cis.c.id == row.id).values(
                 id=rec.id, parent_id=parent_of(rec.id), name=name_of(rec.id), token=rec.token, modified_by=user,
@@ -503,9 +523,10 @@ class Repository:
         entries = self.history(ci_id)
         if not 1 <= version <= len(entries):
             raise NotFound(f"CI {ci_id} has no version {version}; it has versions 1 to {len(entries)}.")
-        e = entries[version - 1]
-        return CiRecord(id=e["id"], type=e["type"], token=e["token"] or "", modified_by=e["changedBy"],
-                        modified_at=e["changedAt"], properties=json.loads(e["_properties"] or "{}"))
+        e, first = entries[version - 1], entries[0]
+        return CiRecord(id=e["id"], type=e["type"], token=e["token"] or "", created_by=first["changedBy"],
+                        created_at=first["changedAt"], modified_by=e["changedBy"], modified_at=e["changedAt"],
+                        properties=json.loads(e["_properties"] or "{}"))
 
     # -- query ---------------------------------------------------------------------------------
     def query(self, ci_type: str | None = None, parent: str | None = None, ancestor: str | None = None,

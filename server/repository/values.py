@@ -131,6 +131,8 @@ def to_stored(desc: TypeDescriptor, ci_id: str, data: dict, secrets: Secrets) ->
         if key in META_KEYS or key.startswith("$"):
             continue
         prop = desc.property(key)
+        if prop is None and key == "token":
+            continue  # goxldeploy sends the $token back as `token`; see Repository._update
         if prop is None:
             raise BadRequest(f"Unknown property '{key}' on CI {ci_id} of type {desc.type}.")
         if prop.kind.is_collection and prop.as_containment:

@@ -1,0 +1,84 @@
+"""Version history: GET /repository/history/{id} lists versions; GET /repository/ci/{id}?version=N reads one."""
+
+from tests.integration.helpers import create, history, path, unique
+
+
+def actions(api, ci_id):
+    return [e["action"] for e in history(api, ci_id)]
+
+
+def test_create_and_updates_are_versions(api):
+    ci_id = f"Environments/{unique('dict')}"
+    created = create(api, ci_id, "udm.Dictionary", entries={"k": "1"})
+    second = api.put(f"/repository/ci/{ci_id}", json=dict(created, entries={"k": "2"})).json()
+    api.put(f"/repository/ci/{ci_id}", json=dict(second, entries={"k": "3"}))
+    entries = history(api, ci_id)
+    assert [e["action"] for e in entries] == ["CREATE", "UPDATE", "UPDATE"]
+    assert [e["version"] for e in entries] == [1, 2, 3]
+    assert all(e["changedBy"] == "admin" and e["changedAt"] for e in entries)
+    assert entries[0]["changedAt"] == created["$createdAt"]
+    assert entries[1]["token"] == second["$token"]
+    for version, value in ((1, "1"), (2, "2"), (3, "3")):
+        old = api.get(f"/repository/ci/{ci_id}", params={"version": version})
+        assert old.status_code == 200, old.text
+        assert old.json()["id"] == ci_id and old.json()["type"] == "udm.Dictionary"
+        assert old.json()["entries"] == {"k": value}
+    assert api.get(f"/repository/ci/{ci_id}").json()["entries"] == {"k": "3"}
+    for bad in (0, 4):
+        response = api.get(f"/repository/ci/{ci_id}", params={"version": bad})
+        assert response.status_code == 404 and ci_id in response.json()["message"]
+
+
+def test_old_version_keeps_the_created_meta(api):
+    ci_id = f"Applications/{unique('app')}"
+    created = create(api, ci_id, "udm.Application")
+    api.put(f"/repository/ci/{ci_id}", json=created)
+    old = api.get(f"/repository/ci/{ci_id}", params={"version": 2}).json()
+    assert old["$createdBy"] == "admin" and old["$createdAt"] == created["$createdAt"]
+
+
+def test_move_and_rename_are_versions_and_history_follows_the_ci(api):
+    app = create(api, f"Applications/{unique('app')}", "udm.Application")["id"]
+    folder = create(api, f"Applications/{unique('dir')}", "core.Directory")["id"]
+    moved = api.post(f"/repository/move/{app}", params={"newId": f"{folder}/app"}).json()["id"]
+    renamed = api.post(f"/repository/rename/{moved}", params={"newName": "app2"}).json()["id"]
+    entries = history(api, renamed)
+    assert [e["action"] for e in entries] == ["CREATE", "MOVE", "RENAME"]
+    assert [e["id"] for e in entries] == [app, moved, renamed]
+    assert entries[2]["previousId"] == moved
+    old = api.get(f"/repository/ci/{renamed}", params={"version": 1}).json()
+    assert old["id"] == app
+
+
+def test_a_move_updates_the_referrers_history(api):
+    host = create(api, f"Infrastructure/{unique('host')}", "overthere.LocalHost", os="UNIX")["id"]
+    env = create(api, f"Environments/{unique('env')}", "udm.Environment", members=[host])["id"]
+    api.post(f"/repository/rename/{host}", params={"newName": unique("h")})
+    assert actions(api, env) == ["CREATE", "UPDATE"]
+    assert api.get(f"/repository/ci/{env}", params={"version": 1}).json()["members"] == [host]
+
+
+def test_deleted_cis_keep_their_history(api):
+    app = create(api, f"Applications/{unique('app')}", "udm.Application")["id"]
+    pkg = create(api, f"{app}/1.0", "udm.DeploymentPackage", orchestrator=["parallel-by-container"])["id"]
+    assert api.delete(f"/repository/ci/{path(app)}").status_code == 204
+    assert actions(api, app) == ["CREATE", "DELETE"]
+    assert actions(api, pkg) == ["CREATE", "DELETE"]
+    last = history(api, pkg)[-1]
+    assert last["changedBy"] == "admin" and last["type"] == "udm.DeploymentPackage"
+    old = api.get(f"/repository/ci/{pkg}", params={"version": 1})
+    assert old.status_code == 200 and old.json()["orchestrator"] == ["parallel-by-container"]
+    assert api.get(f"/repository/ci/{pkg}").status_code == 404
+
+
+def test_copies_start_their_own_history(api):
+    app = create(api, f"Applications/{unique('app')}", "udm.Application")["id"]
+    copy = api.post(f"/repository/copy/{app}", params={"newId": app + "-copy"}).json()["id"]
+    entries = history(api, copy)
+    assert [e["action"] for e in entries] == ["CREATE"] and entries[0]["previousId"] == app
+
+
+def test_no_history(api):
+    ci_id = f"Applications/{unique('never')}"
+    response = api.get(f"/repository/history/{ci_id}")
+    assert response.status_code == 404 and ci_id in response.json()["message"]
