@@ -6,7 +6,10 @@ reads them back (batch and one by one), and queries by type, against a real serv
 the embedded default (SQLite). Baseline: the same rows inserted and read with plain sqlite3 (WAL,
 synchronous=NORMAL, as the server uses), one transaction per row or per batch to match.
 
-Usage: .venv/bin/python scripts/bench.py [--count N] [--chunks K] [--part repository]
+Part 2, cli: wall time of `deployit-cli -q -f empty.py` against a running server (log in, run an
+empty script, exit), median of 15 runs, against `python -c 'import requests'` as the baseline.
+
+Usage: .venv/bin/python scripts/bench.py [--count N] [--chunks K] [--part repository|cli]
 """
 
 from __future__ import annotations
@@ -153,15 +156,47 @@ def repository_part(count: int, chunks: int) -> None:
         print(f"{op:<20} {ours[op]:>14,.0f} {baseline[op]:>15,.0f} {ours[op] / baseline[op]:>15.3f}")
 
 
+def timed_runs(cmd: list[str], runs: int) -> float:
+    import subprocess
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def cli_part(runs: int = 15) -> None:
+    venv_bin = Path(sys.executable).parent
+    with tempfile.TemporaryDirectory(prefix="deployit-bench-") as tmp:
+        folder = Path(tmp)
+        server = ServerProcess(folder / "home").start()
+        try:
+            script = folder / "empty.py"
+            script.write_text("")
+            cli = [str(venv_bin / "deployit-cli"), "-q", "-host", "127.0.0.1", "-port", str(server.port),
+                   "-username", "admin", "-password", "admin", "-f", str(script)]
+            ours = timed_runs(cli, runs)
+            baseline = timed_runs([sys.executable, "-c", "import requests"], runs)
+        finally:
+            server.stop()
+    print(f"\nCLI start-up (median of {runs} runs)")
+    print(f"{'command':<44} {'seconds':>8} {'ratio':>7}")
+    print(f"{'deployit-cli -q -f empty.py':<44} {ours:>8.3f} {ours / baseline:>7.2f}")
+    print(f"{'python -c import requests (baseline)':<44} {baseline:>8.3f} {1:>7.2f}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--chunks", type=int, default=5)
-    parser.add_argument("--part", action="append", choices=["repository"], help="parts to run (default: all)")
+    parser.add_argument("--part", action="append", choices=["repository", "cli"], help="parts to run (default: all)")
     args = parser.parse_args(argv)
-    parts = args.part or ["repository"]
+    parts = args.part or ["repository", "cli"]
     if "repository" in parts:
         repository_part(args.count, args.chunks)
+    if "cli" in parts:
+        cli_part()
     return 0
 
 

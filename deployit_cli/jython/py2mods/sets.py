@@ -1,0 +1,4 @@
+"""Python 2's sets module."""
+
+Set = set
+ImmutableSet = frozenset

@@ -1,0 +1,26 @@
+"""The objects of the shell (`deployit`, `factory`, `repository`, `security`, ...), built for one session.
+
+Each later issue adds its object here (deployment, task2/tasks) by appending to OBJECTS:
+(global name, "module:Class"); the `help` listing follows this table.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+OBJECTS = [
+    ("deployit", "deployit_cli.objects.deployit:Deployit"),
+    ("factory", "deployit_cli.objects.factory:Factory"),
+    ("repository", "deployit_cli.objects.repository:Repository"),
+    ("security", "deployit_cli.objects.security:Security"),
+]
+
+
+def build(session) -> dict:
+    """name -> object for every available object."""
+    objects = {}
+    for name, where in OBJECTS:
+        module_name, _, class_name = where.partition(":")
+        cls = getattr(importlib.import_module(module_name), class_name)
+        objects[name] = cls(session)
+    return objects

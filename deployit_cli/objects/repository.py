@@ -1,0 +1,223 @@
+"""`repository`: CRUD on CIs, search, copy/move/rename and history, each a call to /repository/*."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from ..ci import ArtifactAndData, ConfigurationItem
+from ..client import DeployitException, dumps, quote_id
+from ..compat import wrap
+from .base import CliObject, signature
+
+
+def id_of(value, what: str = "id") -> str:
+    """An id from an id string, a CI or an artifact."""
+    if isinstance(value, ConfigurationItem):
+        return value.id
+    if isinstance(value, ArtifactAndData):
+        return value.artifact.id
+    if isinstance(value, str) and value.strip().strip("/"):
+        return value.strip().strip("/")
+    if value is not None and hasattr(value, "id") and isinstance(getattr(value, "id"), str):
+        return value.id
+    raise DeployitException(f"Expected a CI or a CI id as {what}, not {value!r}.", 400)
+
+
+def iso_date(value) -> str:
+    """A moment for the query API: datetime, date, joda DateTime, java Calendar/Date, or ISO text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.astimezone()
+        return moment.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day).astimezone().astimezone(timezone.utc).isoformat()
+    for getter in ("getTimeInMillis", "getMillis"):
+        func = getattr(value, getter, None)
+        if callable(func):
+            return datetime.fromtimestamp(func() / 1000.0, timezone.utc).isoformat()
+    get_time = getattr(value, "getTime", None)
+    if callable(get_time):
+        inner = get_time()
+        if isinstance(inner, (int, float)):
+            return datetime.fromtimestamp(inner / 1000.0, timezone.utc).isoformat()
+        return iso_date(inner)
+    for getter in ("isoformat", "toString"):
+        func = getattr(value, getter, None)
+        if callable(func):
+            return func()
+    return str(value)
+
+
+def _refresh(sent: ConfigurationItem, stored: ConfigurationItem) -> ConfigurationItem:
+    """Give the CI a script passed in the new token and timestamps of what was stored, so that the common
+    `ci.x = 1; repository.update(ci); ci.y = 2; repository.update(ci)` does not trip the stale-token check."""
+    if sent.id == stored.id:
+        object.__setattr__(sent, "_token", stored.token)
+        object.__setattr__(sent, "_attributes", stored._ci_attributes)
+    return stored
+
+
+class HistoryEntry:
+    """One version of a CI (`repository.history(id)`)."""
+
+    def __init__(self, data: dict):
+        self.version = data.get("version")
+        self.revision = data.get("revision")
+        self.id = data.get("id")
+        self.previousId = data.get("previousId")
+        self.action = data.get("action")
+        self.type = data.get("type")
+        self.changedBy = data.get("changedBy")
+        self.changedAt = data.get("changedAt")
+
+    def getVersion(self): return self.version
+    def getAction(self): return self.action
+    def getChangedBy(self): return self.changedBy
+    def getChangedAt(self): return self.changedAt
+
+    def __repr__(self):
+        moved = f" from {self.previousId}" if self.previousId and self.action in ("MOVE", "RENAME") else ""
+        return f"version {self.version}: {self.action} {self.id}{moved} by {self.changedBy} at {self.changedAt}"
+
+
+class Repository(CliObject):
+    name = "repository"
+    description = "Gateway to doing CRUD operations on all types of CIs"
+
+    def _ci(self, data):
+        return self._session.ci(data)
+
+    def _cis(self, items):
+        return wrap([self._ci(d) for d in items or []])
+
+    # -- create / update / delete --------------------------------------------------------------
+    @signature("(ConfigurationItem ci) : ConfigurationItem", "(List cis) : List",
+               "(ArtifactAndData artifact) : ConfigurationItem")
+    def create(self, item):
+        """Store a new CI (or a list of CIs, in one transaction) in the repository and return what was
+        stored. An ArtifactAndData (from factory.artifact) is uploaded with its file."""
+        return self._write("POST", item)
+
+    @signature("(ConfigurationItem ci) : ConfigurationItem", "(List cis) : List",
+               "(ArtifactAndData artifact) : ConfigurationItem")
+    def update(self, item):
+        """Store the changed properties of an existing CI (or a list of CIs) and return what was stored."""
+        return self._write("PUT", item)
+
+    def _write(self, method: str, item):
+        if isinstance(item, ArtifactAndData):
+            return self._write_artifact(method, item)
+        if isinstance(item, ConfigurationItem):
+            data = self._client.request(method, f"/repository/ci/{quote_id(item.id)}", body=item.to_json())
+            return _refresh(item, self._ci(data))
+        if isinstance(item, (list, tuple, set, frozenset)):
+            items = list(item)
+            for one in items:
+                if not isinstance(one, (ConfigurationItem, ArtifactAndData)):
+                    raise DeployitException(f"repository.{'create' if method == 'POST' else 'update'} takes CIs, "
+                                            f"not {one!r}.", 400)
+            if any(isinstance(one, ArtifactAndData) for one in items):
+                return wrap([self._write(method, one) for one in items])
+            stored = self._cis(self._client.request(method, "/repository/cis", body=[c.to_json() for c in items]))
+            for sent, got in zip(items, stored):
+                _refresh(sent, got)
+            return stored
+        raise DeployitException(f"Expected a CI, a list of CIs or an ArtifactAndData, not {item!r}.", 400)
+
+    def _write_artifact(self, method: str, item: ArtifactAndData):
+        data = item.data
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        elif not isinstance(data, (bytes, bytearray)):
+            data = bytes(bytearray(data))
+        files = {
+            "configurationItem": (None, dumps(item.artifact.to_json()), "application/json"),
+            "file": (item.filename, bytes(data), "application/octet-stream"),
+        }
+        answer = self._client.request(method, f"/repository/ci/{quote_id(item.artifact.id)}", files=files)
+        return _refresh(item.artifact, self._ci(answer))
+
+    @signature("(String id) : void", "(ConfigurationItem ci) : void", "(List ids) : void")
+    def delete(self, item):
+        """Delete a CI and everything under it. Takes an id, a CI, or a list of either."""
+        if isinstance(item, (list, tuple, set, frozenset)):
+            ids = [id_of(one) for one in item]
+            if ids:
+                self._client.post("/repository/cis/delete", body=ids)
+            return None
+        self._client.delete(f"/repository/ci/{quote_id(id_of(item))}")
+        return None
+
+    # -- reading -------------------------------------------------------------------------------
+    @signature("(String id) : ConfigurationItem", "(List ids) : List")
+    def read(self, item):
+        """Read a CI by id; raises an error when there is none. A list of ids gives a list of CIs."""
+        if isinstance(item, (list, tuple, set, frozenset)):
+            ids = [id_of(one) for one in item]
+            return self._cis(self._client.post("/repository/cis/read", body=ids) if ids else [])
+        return self._ci(self._client.get(f"/repository/ci/{quote_id(id_of(item))}"))
+
+    @signature("(String id, int version) : ConfigurationItem")
+    def readVersion(self, item, version):
+        """Read an earlier version of a CI; versions are numbered from 1 as repository.history shows."""
+        return self._ci(self._client.get(f"/repository/ci/{quote_id(id_of(item))}",
+                                         params={"version": int(version)}))
+
+    @signature("(String id) : boolean")
+    def exists(self, item):
+        """True when a CI with this id is in the repository."""
+        answer = self._client.get(f"/repository/exists/{quote_id(id_of(item))}")
+        return bool(answer.get("boolean")) if isinstance(answer, dict) else bool(answer)
+
+    @signature("(String id) : List")
+    def history(self, item):
+        """The versions of a CI, oldest first: version, action (CREATE, UPDATE, MOVE, RENAME), changedBy,
+        changedAt."""
+        entries = self._client.get(f"/repository/history/{quote_id(id_of(item))}")
+        return wrap([HistoryEntry(e) for e in entries or []])
+
+    # -- copy / move / rename ------------------------------------------------------------------
+    @signature("(String id, String newId) : ConfigurationItem", "(ConfigurationItem ci, String newId) : ConfigurationItem")
+    def copy(self, item, newId):
+        """Copy a CI (and what is under it) to a new id."""
+        return self._ci(self._client.post(f"/repository/copy/{quote_id(id_of(item))}",
+                                          params={"newId": id_of(newId, "the new id")}))
+
+    @signature("(String id, String newId) : ConfigurationItem", "(ConfigurationItem ci, String newId) : ConfigurationItem")
+    def move(self, item, newId):
+        """Move a CI to a new id within its root; references to it follow."""
+        return self._ci(self._client.post(f"/repository/move/{quote_id(id_of(item))}",
+                                          params={"newId": id_of(newId, "the new id")}))
+
+    @signature("(String id, String newName) : ConfigurationItem",
+               "(ConfigurationItem ci, String newName) : ConfigurationItem")
+    def rename(self, item, newName):
+        """Give a CI a new name in the same folder; references to it follow."""
+        return self._ci(self._client.post(f"/repository/rename/{quote_id(id_of(item))}",
+                                          params={"newName": str(newName)}))
+
+    # -- search --------------------------------------------------------------------------------
+    @signature("(String ciType) : List", "(String ciType, String parent) : List",
+               "(String ciType, Calendar before) : List")
+    def search(self, ciType, parentOrBefore=None):
+        """The ids of the CIs of a type (and its subtypes). With a parent id: only the children of that CI
+        (ciType None: all of them). With a date (Calendar, DateTime): only CIs last changed before it."""
+        params = {}
+        if ciType:
+            params["type"] = str(ciType)
+        if parentOrBefore is not None:
+            if isinstance(parentOrBefore, (str, ConfigurationItem)):
+                params["parent"] = id_of(parentOrBefore, "the parent")
+            else:
+                params["lastModifiedBefore"] = iso_date(parentOrBefore)
+        return self._ids(params)
+
+    @signature("(String name) : List")
+    def searchByName(self, name):
+        """The ids of the CIs with this name (% is a wildcard)."""
+        return self._ids({"namePattern": str(name)})
+
+    def _ids(self, params):
+        refs = self._client.get("/repository/query", params=params) or []
+        return wrap([str(r["ref"]) for r in refs])
