@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 
@@ -31,6 +32,12 @@ class PropertyKind(str, enum.Enum):
     @property
     def is_set(self) -> bool:
         return self in (PropertyKind.SET_OF_STRING, PropertyKind.SET_OF_CI)
+
+
+def humanize(name: str) -> str:
+    """A label from a property name, as XL Deploy shows one: `restrictToContainers` -> `Restrict To Containers`."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").split()
+    return " ".join(w[:1].upper() + w[1:] for w in words)
 
 
 @dataclass
@@ -71,7 +78,7 @@ class PropertyDescriptor:
 
     def to_json(self) -> dict:
         return {
-            "name": self.name, "fqn": self.fqn, "label": self.label or self.name,
+            "name": self.name, "fqn": self.fqn, "label": self.label or humanize(self.name),
             "kind": self.kind.value, "description": self.description, "category": self.category,
             "asContainment": self.as_containment, "inspection": self.inspection,
             "required": self.required, "requiredInspection": self.required_inspection,
