@@ -9,7 +9,15 @@ synchronous=NORMAL, as the server uses), one transaction per row or per batch to
 Part 2, cli: wall time of `deployit-cli -q -f empty.py` against a running server (log in, run an
 empty script, exit), median of 15 runs, against `python -c 'import requests'` as the baseline.
 
-Usage: .venv/bin/python scripts/bench.py [--count N] [--chunks K] [--part repository|cli]
+Part 3, planning: D deployables (cmd.Command, default 2,000) on 10 hosts, so D x 10 deployeds, through
+REST: prepareAutoDeployeds (POST /deployment/prepare/deployeds) and task creation (POST /deployment:
+validation, delta analysis, orchestration, rules, plan optimisation, the task stored), then the same
+at half and double size. It prints the time per deployed at each size, which should stay flat, and
+as baseline the time per deployed of a plain JSON round trip (json.dumps + json.loads) of the same
+deployment body, the least any server must spend on it.
+
+Usage: .venv/bin/python scripts/bench.py [--count N] [--chunks K] [--deployables D]
+                                         [--part repository|cli|planning]
 """
 
 from __future__ import annotations
@@ -186,17 +194,75 @@ def cli_part(runs: int = 15) -> None:
     print(f"{'python -c import requests (baseline)':<44} {baseline:>8.3f} {1:>7.2f}")
 
 
+def planning_size(s, url: str, deployables: int, containers: int) -> dict:
+    tag = uuid.uuid4().hex[:8]
+    app, env, hosts = f"Applications/bench-{tag}", f"Environments/bench-{tag}", f"Infrastructure/bench-{tag}"
+    version = f"{app}/1.0"
+    cis = [{"id": app, "type": "udm.Application"}, {"id": version, "type": "udm.DeploymentPackage"},
+           {"id": hosts, "type": "core.Directory"}]
+    cis += [{"id": f"{hosts}/host-{c:02d}", "type": "overthere.SshHost", "address": f"10.1.0.{c}", "username": "u"}
+            for c in range(containers)]
+    cis += [{"id": f"{version}/cmd-{d:05d}", "type": "cmd.Command", "commandLine": f"run {d}", "order": 50 + d % 3}
+            for d in range(deployables)]
+    for b in range(0, len(cis), BATCH):
+        s.post(f"{url}/repository/cis", json=cis[b:b + BATCH]).raise_for_status()
+    s.post(f"{url}/repository/ci/{env}", json={"id": env, "type": "udm.Environment",
+                                               "members": [c["id"] for c in cis if c["type"] == "overthere.SshHost"]}
+           ).raise_for_status()
+    initial = s.get(f"{url}/deployment/prepare/initial", params={"version": version, "environment": env})
+    initial.raise_for_status()
+    began = time.perf_counter()
+    prepared = s.post(f"{url}/deployment/prepare/deployeds", json=initial.json())
+    prepared.raise_for_status()
+    mapped = time.perf_counter() - began
+    deployment = prepared.json()
+    count = len(deployment["deployeds"])
+    assert count == deployables * containers, count
+    began = time.perf_counter()
+    created = s.post(f"{url}/deployment", json=deployment)
+    created.raise_for_status()
+    tasked = time.perf_counter() - began
+    began = time.perf_counter()
+    json.loads(json.dumps(deployment))
+    baseline = time.perf_counter() - began
+    return {"deployeds": count, "prepareAutoDeployeds": mapped, "create task": tasked, "json round trip": baseline}
+
+
+def planning_part(deployables: int, containers: int = 10) -> None:
+    sizes = [deployables // 2, deployables, deployables * 2]
+    with tempfile.TemporaryDirectory(prefix="deployit-bench-") as tmp:
+        server = ServerProcess(Path(tmp) / "home").start()
+        try:
+            s = server.session()
+            planning_size(s, server.url, 50, containers)  # warm-up
+            results = [planning_size(s, server.url, size, containers) for size in sizes]
+        finally:
+            server.stop()
+    print(f"\nPlanning, {containers} hosts; microseconds per deployed (ratio to the JSON round trip baseline)")
+    print(f"{'deployeds':>10} {'prepareAutoDeployeds':>22} {'create task':>18} {'both':>18} {'JSON baseline':>14}")
+    for r in results:
+        n, base = r["deployeds"], r["json round trip"]
+        cells = []
+        for value in (r["prepareAutoDeployeds"], r["create task"], r["prepareAutoDeployeds"] + r["create task"]):
+            cells.append(f"{value / n * 1e6:8.1f} ({value / base:5.1f}x)")
+        print(f"{n:>10,} {cells[0]:>22} {cells[1]:>18} {cells[2]:>18} {base / n * 1e6:>14.1f}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--chunks", type=int, default=5)
-    parser.add_argument("--part", action="append", choices=["repository", "cli"], help="parts to run (default: all)")
+    parser.add_argument("--deployables", type=int, default=2000, help="deployables of the planning part's middle size")
+    parser.add_argument("--part", action="append", choices=["repository", "cli", "planning"],
+                        help="parts to run (default: all)")
     args = parser.parse_args(argv)
-    parts = args.part or ["repository", "cli"]
+    parts = args.part or ["repository", "cli", "planning"]
     if "repository" in parts:
         repository_part(args.count, args.chunks)
     if "cli" in parts:
         cli_part()
+    if "planning" in parts:
+        planning_part(args.deployables)
     return 0
 
 

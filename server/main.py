@@ -49,11 +49,18 @@ def main(argv=None) -> int:
 
     from .api.app import create_app
     from .services import build_services
+    from .planning.rules import RuleError
     from .types import TypeSystemError
     try:
         services = build_services(config)
     except TypeSystemError as exc:
         log.error("Cannot load the type system: %s", exc)
+        return 2
+    except ValueError as exc:  # a bad setting in deployit.conf
+        log.error("Cannot start: %s", exc)
+        return 2
+    except RuleError as exc:
+        log.error("Cannot load the planning rules: %s", exc)
         return 2
     import uvicorn
     app = create_app(services)

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from .config import ServerConfig
+from .engine.store import TaskStore
+from .planning.adapter import DeploymentService, load_rules
+from .packages.service import PackageService
 from .repository.artifacts import ArtifactStore
 from .repository.schema import make_engine
 from .repository.service import Repository
@@ -26,6 +29,9 @@ class Services:
     secrets: Secrets
     repository: Repository
     users: UserStore
+    packages: PackageService
+    tasks: TaskStore
+    deployments: DeploymentService
 
 
 def build_services(config: ServerConfig) -> Services:
@@ -38,4 +44,9 @@ def build_services(config: ServerConfig) -> Services:
     users = UserStore(engine)
     if users.ensure_admin(config.admin_password):
         log.info("Created user admin")
-    return Services(config=config, engine=engine, types=types, secrets=secrets, repository=repository, users=users)
+    rules = load_rules(config.home, types)
+    tasks = TaskStore(engine)
+    deployments = DeploymentService(repository, types, secrets, rules, tasks)
+    packages = PackageService.from_config(repository, types, config)
+    return Services(config=config, engine=engine, types=types, secrets=secrets, repository=repository, users=users,
+                    packages=packages, tasks=tasks, deployments=deployments)

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount
 
 from ..errors import DeployitError, PayloadTooLarge
-from . import metadata, repository, server_info
+from . import deployment, metadata, packages, repository, server_info, tasks
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,8 @@ async def unexpected_error(request: Request, exc: Exception):
 
 
 def create_app(services) -> Starlette:
-    routes = repository.routes + metadata.routes + server_info.routes
+    routes = repository.routes + metadata.routes + server_info.routes + packages.routes + deployment.routes + \
+        tasks.routes
     api = Starlette(routes=routes, exception_handlers={
         DeployitError: deployit_error, HTTPException: http_error, Exception: unexpected_error})
     api.state.services = services

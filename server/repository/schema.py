@@ -62,6 +62,26 @@ users = Table(
     Column("admin", Integer, nullable=False, default=0),
 )
 
+# Tasks: a deployment plan waiting for (or going through) execution. The block tree is the client-facing
+# TaskWithBlock tree with each step's engine data; `specification` holds the deltas (deployed and
+# previous CIs) the engine commits at checkpoints. See server/engine/store.py.
+tasks = Table(
+    "tasks", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("task_type", String(32), nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("description", Text, nullable=False),
+    Column("owner", String(255), nullable=False, index=True),
+    Column("metadata", Text, nullable=False),
+    Column("block", Text, nullable=False),
+    Column("specification", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("scheduled_at", String(32)),
+    Column("started_at", String(32)),
+    Column("completed_at", String(32)),
+    Column("failures", Integer, nullable=False, default=0),
+)
+
 Index("ix_cis_parent_name", cis.c.parent_id, cis.c.name)
 
 

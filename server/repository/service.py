@@ -257,20 +257,55 @@ class Repository:
         with self._write_lock, self.engine.begin() as conn:
             batch = _CreateBatch(self, conn)
             rec = self._create(batch, data, user, upload)
+            self._check_composites(conn, [rec])
             batch.flush()
             return rec
 
-    def create_many(self, items: list[dict], user: str) -> list[CiRecord]:
+    def create_many(self, items: list[dict], user: str,
+                    uploads: dict[str, ArtifactUpload] | None = None) -> list[CiRecord]:
+        """Create CIs in one transaction; `uploads` maps the ids of artifact CIs to their files."""
         if not isinstance(items, list):
             raise BadRequest("The body must be a JSON list of CIs.")
+        uploads = uploads or {}
         with self._write_lock, self.engine.begin() as conn:
             batch = _CreateBatch(self, conn)
             # References are checked once the whole batch is known: its CIs may refer to each other in any order.
             created = [self._create(batch, item, user, check_refs=False) for item in items]
             for rec in created:
                 self._check_refs(batch.type_of, rec.id, rec.type, rec.properties)
+            self._check_composites(conn, created)
+            # Files go to the artifact store only once every CI of the batch is known to be valid.
+            for item, rec in zip(items, created):
+                upload = self._upload_for(item, uploads)
+                if upload is not None:
+                    self._store_file(conn, rec.id, rec.type, rec.properties, upload)
             batch.flush()
             return created
+
+    @staticmethod
+    def _upload_for(item, uploads: dict) -> ArtifactUpload | None:
+        if not uploads or not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            return None
+        return uploads.get(item["id"].strip("/"))
+
+    def _check_composites(self, conn: Connection, changed: list[CiRecord]) -> None:
+        """A composite package may not contain itself, directly or through other composite packages."""
+        pending = {r.id: r for r in changed}
+        for rec in changed:
+            if not self.types.is_a(rec.type, "udm.CompositePackage"):
+                continue
+            todo, seen = list(rec.properties.get("packages", [])), set()
+            while todo:
+                member = todo.pop()
+                if member == rec.id:
+                    raise BadRequest(f"Composite package {rec.id} cannot contain itself, directly or through "
+                                     f"other composite packages.")
+                if member in seen:
+                    continue
+                seen.add(member)
+                found = pending.get(member) or self._get(conn, member)
+                if found is not None and self.types.is_a(found.type, "udm.CompositePackage"):
+                    todo.extend(found.properties.get("packages", []))
 
     def _update(self, conn: Connection, ci_id: str, data: dict, user: str,
                 upload: ArtifactUpload | None = None) -> CiRecord:
@@ -314,7 +349,9 @@ class Repository:
 
     def update(self, ci_id: str, data: dict, user: str, upload: ArtifactUpload | None = None) -> CiRecord:
         with self._write_lock, self.engine.begin() as conn:
-            return self._update(conn, ci_id, data, user, upload)
+            rec = self._update(conn, ci_id, data, user, upload)
+            self._check_composites(conn, [rec])
+            return rec
 
     def update_many(self, items: list[dict], user: str) -> list[CiRecord]:
         if not isinstance(items, list):
@@ -325,6 +362,7 @@ class Repository:
                 if not isinstance(item, dict) or not item.get("id"):
                     raise BadRequest("Each CI in the list must be a JSON object with an id.")
                 out.append(self._update(conn, item["id"], item, user))
+            self._check_composites(conn, out)
             return out
 
     # -- delete --------------------------------------------------------------------------------
@@ -564,6 +602,7 @@ class _CreateBatch:
     def __init__(self, repo: Repository, conn: Connection):
         self.repo, self.conn = repo, conn
         self.known: dict[str, str | None] = {}
+        self.records: list[CiRecord] = []
         self.cis, self.refs, self.history = [], [], []
 
     def type_of(self, ci_id: str) -> str | None:
@@ -573,15 +612,19 @@ class _CreateBatch:
 
     def add(self, rec: CiRecord, refs: list[dict]) -> None:
         self.known[rec.id] = rec.type
-        props = json.dumps(rec.properties)
-        self.cis.append(dict(id=rec.id, type=rec.type, parent_id=parent_of(rec.id), name=name_of(rec.id),
-                             token=rec.token, created_by=rec.created_by, created_at=rec.created_at,
-                             modified_by=rec.modified_by, modified_at=rec.modified_at, properties=props))
+        self.records.append(rec)  # serialised at flush: storing a file may still set its checksum
         self.refs.extend(refs)
-        self.history.append(dict(ci_id=rec.id, previous_id=None, action="CREATE", type=rec.type, token=rec.token,
-                                 properties=props, changed_by=rec.created_by, changed_at=rec.created_at))
 
     def flush(self) -> None:
+        for rec in self.records:
+            props = json.dumps(rec.properties)
+            self.cis.append(dict(id=rec.id, type=rec.type, parent_id=parent_of(rec.id), name=name_of(rec.id),
+                                 token=rec.token, created_by=rec.created_by, created_at=rec.created_at,
+                                 modified_by=rec.modified_by, modified_at=rec.modified_at, properties=props))
+            self.history.append(dict(ci_id=rec.id, previous_id=None, action="CREATE", type=rec.type,
+                                     token=rec.token, properties=props, changed_by=rec.created_by,
+                                     changed_at=rec.created_at))
+        self.records = []
         for table, rows in ((cis, self.cis), (ci_refs, self.refs), (ci_history, self.history)):
             if rows:
                 self.conn.execute(insert(table), rows)

@@ -20,18 +20,23 @@ class PropertyKind(str, enum.Enum):
     LIST_OF_CI = "LIST_OF_CI"
     MAP_STRING_STRING = "MAP_STRING_STRING"
 
+    # Planning asks these for every property of every deployed: plain set look-ups keep that cheap.
     @property
     def is_reference(self) -> bool:
-        return self in (PropertyKind.CI, PropertyKind.SET_OF_CI, PropertyKind.LIST_OF_CI)
+        return self._value_ in _REFERENCE_KINDS
 
     @property
     def is_collection(self) -> bool:
-        return self in (PropertyKind.SET_OF_STRING, PropertyKind.SET_OF_CI,
-                        PropertyKind.LIST_OF_STRING, PropertyKind.LIST_OF_CI)
+        return self._value_ in _COLLECTION_KINDS
 
     @property
     def is_set(self) -> bool:
-        return self in (PropertyKind.SET_OF_STRING, PropertyKind.SET_OF_CI)
+        return self._value_ in _SET_KINDS
+
+
+_REFERENCE_KINDS = frozenset({"CI", "SET_OF_CI", "LIST_OF_CI"})
+_COLLECTION_KINDS = frozenset({"SET_OF_STRING", "SET_OF_CI", "LIST_OF_STRING", "LIST_OF_CI"})
+_SET_KINDS = frozenset({"SET_OF_STRING", "SET_OF_CI"})
 
 
 def humanize(name: str) -> str:

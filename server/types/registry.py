@@ -286,20 +286,25 @@ class TypeRegistry:
                 and self.is_a(deployable_type, t.deployable_type) and self.is_a(container_type, t.container_type)]
 
 
+def is_rules_file(name: str) -> bool:
+    """Rules files (`xl-rules.xml`, `*-rules.xml`) sit beside synthetic.xml files; planning loads them."""
+    return name.endswith(".xml") and "rules" in name.rsplit("/", 1)[-1].lower()
+
+
 def builtin_sources() -> list[tuple[str, bytes]]:
     folder = resources.files("server.plugins.builtin")
     return sorted((f"builtin/{entry.name}", entry.read_bytes())
-                  for entry in folder.iterdir() if entry.name.endswith(".xml"))
+                  for entry in folder.iterdir() if entry.name.endswith(".xml") and not is_rules_file(entry.name))
 
 
 def load_registry(plugin_dir: Path | None = None, defaults: dict[str, str] | None = None) -> TypeRegistry:
-    """Built-in types plus every `*.xml` in plugin_dir, with defaults applied."""
+    """Built-in types plus every `*.xml` in plugin_dir (rules files excepted), with defaults applied."""
     registry = TypeRegistry()
     try:
         for source, text in builtin_sources():
             registry.add_xml(text, source)
         if plugin_dir and plugin_dir.is_dir():
-            for path in sorted(plugin_dir.glob("*.xml")):
+            for path in sorted(p for p in plugin_dir.glob("*.xml") if not is_rules_file(p.name)):
                 registry.add_xml(path.read_bytes(), str(path))
     except SyntheticXmlError as exc:
         raise TypeSystemError(str(exc)) from None

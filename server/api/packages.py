@@ -1,0 +1,92 @@
+"""PackageService routes: /package/import (list and import by name), /package/upload, /package/fetch(2)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from ..errors import BadRequest
+from ..packages.service import PackageService
+from .common import call, json_body, ok, services, user
+
+UPLOAD_SPOOL = 8 * 1024 * 1024
+
+
+def _packages(request: Request) -> PackageService:
+    return services(request).packages
+
+
+def _version(request: Request, rec):
+    return ok(services(request).repository.to_json(rec))
+
+
+async def list_importable(request: Request):
+    """`["PetClinic/1.0", "PetClinic-2.0.dar", …]`: the importable packages folder's packages."""
+    return ok(await call(_packages(request).list_importable))
+
+
+async def import_named(request: Request):
+    rec = await call(_packages(request).import_named, request.path_params["file"], user(request))
+    return _version(request, rec)
+
+
+async def upload(request: Request):
+    """Multipart upload of a DAR: one file part (XL Deploy names it `fileData`; any name is accepted).
+    A body that is not multipart is taken as the DAR itself."""
+    name = request.path_params["file"]
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/"):
+        form = await request.form(max_files=10, max_fields=20)
+        try:
+            files = [v for _, v in form.multi_items() if not isinstance(v, str)]
+            if len(files) != 1:
+                raise BadRequest(f"The upload must hold exactly one file part (fileData); it holds {len(files)}.")
+            rec = await call(_packages(request).import_upload, name or files[0].filename, files[0].file,
+                             user(request))
+        finally:
+            await form.close()
+        return _version(request, rec)
+    with tempfile.SpooledTemporaryFile(max_size=UPLOAD_SPOOL) as body:
+        async for chunk in request.stream():
+            body.write(chunk)
+        if not body.tell():
+            raise BadRequest("The upload is empty: send the DAR as the file part 'fileData' of a multipart body.")
+        rec = await call(_packages(request).import_upload, name, body, user(request))
+    return _version(request, rec)
+
+
+async def fetch(request: Request):
+    """Body: the URL, as a JSON string or plain text (XL Deploy's deprecated form of fetch2)."""
+    raw = (await request.body()).decode("utf-8", "replace").strip()
+    try:
+        url = json.loads(raw) if raw.startswith('"') else raw
+    except ValueError:
+        url = raw
+    if not isinstance(url, str) or not url:
+        raise BadRequest("The body must be the URL of the package to fetch.")
+    rec = await call(_packages(request).import_url, url, user(request))
+    return _version(request, rec)
+
+
+async def fetch2(request: Request):
+    """Body: `{"url": ..., "user": ..., "password": ...}` (user and password optional)."""
+    params = await json_body(request, dict)
+    url, username, password = params.get("url"), params.get("user"), params.get("password")
+    if not isinstance(url, str) or not url.strip():
+        raise BadRequest("The body must give the package's 'url'.")
+    if username is not None and not isinstance(username, str) or password is not None and not isinstance(password, str):
+        raise BadRequest("'user' and 'password' must be strings.")
+    rec = await call(_packages(request).import_url, url, user(request), username or None, password)
+    return _version(request, rec)
+
+
+routes = [
+    Route("/package/import", list_importable, methods=["GET"]),
+    Route("/package/import/{file:path}", import_named, methods=["POST"]),
+    Route("/package/upload/{file:path}", upload, methods=["POST"]),
+    Route("/package/fetch", fetch, methods=["POST"]),
+    Route("/package/fetch2", fetch2, methods=["POST"]),
+]
