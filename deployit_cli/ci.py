@@ -13,6 +13,7 @@ import difflib
 
 from .compat import java_map_type, wrap
 
+VALIDATION_MESSAGES = "validation-messages"  # how a deployment's CIs carry them (output only)
 _INTERNAL = ("_id", "_type", "_values", "_registry", "_token", "_attributes", "_validations")
 _values_classes: dict = {}
 
@@ -76,16 +77,28 @@ class CiAttributes:
 
 
 class ValidationMessage:
-    def __init__(self, ciId, propertyName, message):
+    """What is wrong with a CI or one of its properties; `level` is ERROR or WARNING (deployments)."""
+
+    def __init__(self, ciId, propertyName, message, level="ERROR"):
         self.ciId, self.propertyName, self.message = ciId, propertyName, message
+        self.level = level or "ERROR"
+
+    @classmethod
+    def from_json(cls, data: dict, ci_id=None) -> "ValidationMessage":
+        """From the repository's form ({ci, propertyName, message}) or a deployment's ({ci, property,
+        message, level})."""
+        prop = data.get("propertyName", data.get("property"))
+        return cls(data.get("ci") or ci_id, prop, data.get("message"), data.get("level"))
 
     def getCiId(self): return self.ciId
     def getPropertyName(self): return self.propertyName
     def getMessage(self): return self.message
+    def getLevel(self): return self.level
 
     def __repr__(self):
-        return f"{self.ciId}.{self.propertyName}: {self.message}" if self.propertyName else \
+        text = f"{self.ciId}.{self.propertyName}: {self.message}" if self.propertyName else \
             f"{self.ciId}: {self.message}"
+        return f"{text} (warning)" if self.level == "WARNING" else text
 
 
 class ConfigurationItem:
@@ -108,13 +121,13 @@ class ConfigurationItem:
     def from_json(cls, data: dict, registry=None) -> "ConfigurationItem":
         ci = cls(data.get("id"), data.get("type"), registry=registry, token=data.get("$token"),
                  attributes=CiAttributes(data))
-        props = {k: v for k, v in data.items() if k not in ("id", "type") and not k.startswith("$")}
+        props = {k: v for k, v in data.items()
+                 if k not in ("id", "type", VALIDATION_MESSAGES) and not k.startswith("$")}
         object.__setattr__(ci, "_values", _make_values(ci, props))
-        messages = data.get("$validations") or data.get("validations") or []
+        messages = data.get("$validations") or data.get("validations") or data.get(VALIDATION_MESSAGES) or []
         if isinstance(messages, list):
             object.__setattr__(ci, "_validations", wrap([
-                ValidationMessage(m.get("ci", ci.id), m.get("propertyName"), m.get("message"))
-                for m in messages if isinstance(m, dict)]))
+                ValidationMessage.from_json(m, ci.id) for m in messages if isinstance(m, dict)]))
         return ci
 
     def to_json(self) -> dict:

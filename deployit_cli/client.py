@@ -14,10 +14,11 @@ from urllib.parse import quote
 class DeployitException(Exception):
     """An error answer from the XL Deploy server (or a refused request); str() is the server's message."""
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, body=None):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.body = body  # the server's decoded error answer, when it was JSON
 
     def getMessage(self) -> str:  # Java-style, as scripts written for the Jython CLI call it
         return self.message
@@ -149,14 +150,17 @@ class Client:
 
     # -- requests ------------------------------------------------------------------------------
     def request(self, method: str, path: str, params=None, body=None, files=None, raw: bool = False,
-                headers: dict | None = None):
-        """One call; the decoded JSON answer (None for no content), or the response itself when raw."""
+                headers: dict | None = None, data=None):
+        """One call; the decoded JSON answer (None for no content), or the response itself when raw.
+        `data` is a ready body (bytes or a stream) sent as it is, with the caller's headers."""
         import requests
         url = self.url + path
         kwargs = {"params": params, "timeout": self.timeout, "headers": dict(headers or {})}
         if self.username is not None:
             kwargs["auth"] = (self.username, self.password or "")
-        if files is not None:
+        if data is not None:
+            kwargs["data"] = data
+        elif files is not None:
             kwargs["files"] = files
         elif body is not None:
             kwargs["data"] = dumps(body).encode("utf-8")
@@ -177,7 +181,7 @@ class Client:
         return response.text
 
     def _error(self, response) -> DeployitException:
-        message = None
+        message = data = None
         try:
             data = response.json()
             if isinstance(data, dict):
@@ -190,7 +194,7 @@ class Client:
                 message = "You are not logged in; use security.login(username, password) first."
             else:
                 message = f"The server refused the credentials of user {self.username}."
-        return DeployitException(message or f"HTTP {status} {response.reason} from {response.url}", status)
+        return DeployitException(message or f"HTTP {status} {response.reason} from {response.url}", status, data)
 
     def get(self, path: str, params=None, **kw):
         return self.request("GET", path, params=params, **kw)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up the project: a .venv with the project and its test extra installed (editable).
 # Idempotent: when setup.cfg/setup.py have not changed since the last install it returns at once.
-# Also installs the Debian packages the tests use (an SSH server, PostgreSQL) when run as root.
+# Also installs the Debian packages the tests use (an SSH server, PostgreSQL, sqlite3, sudo) when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,7 @@ debian_packages() {
   command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
   command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+  command -v sudo >/dev/null 2>&1 || missing+=(sudo)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "setup: installing Debian packages: ${missing[*]}"

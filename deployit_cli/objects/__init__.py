@@ -10,6 +10,7 @@ import importlib
 
 OBJECTS = [
     ("deployit", "deployit_cli.objects.deployit:Deployit"),
+    ("deployment", "deployit_cli.objects.deployment:DeploymentService"),
     ("factory", "deployit_cli.objects.factory:Factory"),
     ("repository", "deployit_cli.objects.repository:Repository"),
     ("security", "deployit_cli.objects.security:Security"),

@@ -1,14 +1,19 @@
-"""`deployit`: the main gateway — type descriptions, printing CIs and server info here; the deployment and
+"""`deployit`: the main gateway — type descriptions, printing CIs, server info and importing packages; the
 task methods are added by the issues that build their server side.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.request import url2pathname
 
 from ..ci import ConfigurationItem
 from ..client import DeployitException, quote_id
 from ..compat import wrap
+from ..upload import MultipartFile
 from .base import CliObject, signature
 
 MASK = "********"
@@ -54,6 +59,40 @@ def format_ci(ci: ConfigurationItem, desc=None) -> str:
         lines.append(f"    (created by {attrs.createdBy} at {attrs.createdAt}; "
                      f"last modified by {attrs.lastModifiedBy} at {attrs.lastModifiedAt})")
     return "\n".join(lines)
+
+
+MANIFESTS = ("deployit-manifest.xml", os.path.join("META-INF", "MANIFEST.MF"))
+
+
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """`https://user:secret@host/x.dar` -> (`https://host/x.dar`, user, secret): the credentials travel
+    as fetch2's user and password, not inside the URL."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None, None
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    user = unquote(parts.username) if parts.username is not None else None
+    password = unquote(parts.password) if parts.password is not None else None
+    return urlunsplit(parts._replace(netloc=netloc)), user, password
+
+
+def is_package_folder(path: str) -> bool:
+    return os.path.isdir(path) and any(os.path.isfile(os.path.join(path, m)) for m in MANIFESTS)
+
+
+def zip_folder(folder: str, target) -> None:
+    """An exploded DAR folder as a DAR (a zip with the manifest at its root)."""
+    import zipfile
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for root, dirs, files in os.walk(folder):
+            dirs.sort()
+            rel_root = os.path.relpath(root, folder)
+            for name in sorted(files):
+                rel = name if rel_root == "." else os.path.join(rel_root, name)
+                archive.write(os.path.join(root, name), rel.replace(os.sep, "/"))
 
 
 def format_description(desc) -> str:
@@ -103,3 +142,66 @@ class Deployit(CliObject):
     def info(self):
         """The server's version, edition and plugins (GET /server/info)."""
         return wrap(self._client.get("/server/info"))
+
+    # -- packages ------------------------------------------------------------------------------
+    @signature("(String packageIdOrPathOrUrl) : ConfigurationItem",
+               "(String url, String user, String password) : ConfigurationItem")
+    def importPackage(self, packageIdOrPathOrUrl, user=None, password=None):
+        """Import a deployment package (DAR) and return the application version it created. The argument is
+        - an http(s) URL: the server downloads the package (user and password from the URL, e.g.
+          https://user:secret@host/app-1.0.dar, or given as the next arguments);
+        - the path of a file on this machine (absolute, or relative to the current directory): it is
+          uploaded; an exploded package folder (holding deployit-manifest.xml) is zipped and uploaded;
+        - otherwise a name from deployit.listImportablePackages(): a DAR file or folder in the server's
+          importablePackages folder, e.g. 'PetClinic-ear/1.0' or 'PetClinic-1.0.dar'."""
+        source = str(packageIdOrPathOrUrl or "").strip()
+        if not source:
+            raise DeployitException("Name the package to import: a name from deployit.listImportablePackages(), "
+                                    "a file path or an http(s) URL.", 400)
+        lowered = source.lower()
+        if lowered.startswith(("http://", "https://")):
+            return self._fetch(source, user, password)
+        if lowered.startswith("file:"):
+            source = url2pathname(urlsplit(source).path)
+        path = os.path.expanduser(source)
+        if os.path.isfile(path):
+            return self._upload(path)
+        if is_package_folder(path):
+            with tempfile.TemporaryDirectory(prefix="deployit-package-") as work:
+                name = os.path.basename(os.path.normpath(os.path.abspath(path)))
+                parent = os.path.basename(os.path.dirname(os.path.normpath(os.path.abspath(path))))
+                dar = os.path.join(work, f"{parent}-{name}.dar" if parent else f"{name}.dar")
+                zip_folder(path, dar)
+                return self._upload(dar)
+        if os.path.isabs(path) or lowered.startswith("file:"):
+            raise DeployitException(f"There is no package file {path} on this machine to upload.", 404)
+        try:
+            return self._session.ci(self._client.post(f"/package/import/{quote_id(source)}"))
+        except DeployitException as exc:
+            if exc.status == 404 and (os.sep in source or source.lower().endswith(".dar")):
+                raise DeployitException(f"{exc.message} There is no file {os.path.abspath(path)} on this "
+                                        f"machine either.", 404) from None
+            raise
+
+    def _fetch(self, url: str, user=None, password=None):
+        url, url_user, url_password = split_credentials(url)
+        body = {"url": url}
+        user = user if user is not None else url_user
+        password = password if password is not None else url_password
+        if user is not None:
+            body["user"] = str(user)
+            body["password"] = "" if password is None else str(password)
+        return self._session.ci(self._client.post("/package/fetch2", body=body))
+
+    def _upload(self, path: str):
+        name = os.path.basename(path)
+        with MultipartFile(path, "fileData", name) as body:
+            answer = self._client.request("POST", f"/package/upload/{quote_id(name)}", data=body,
+                                          headers={"Content-Type": body.content_type})
+        return self._session.ci(answer)
+
+    @signature("() : List<String>")
+    def listImportablePackages(self):
+        """The names of the packages in the server's importablePackages folder (DAR files and exploded
+        package folders), for deployit.importPackage(name)."""
+        return wrap([str(name) for name in self._client.get("/package/import") or []])

@@ -1,0 +1,74 @@
+"""Read-only views of the server's JSON answers for scripts: attributes, Java-style getters, Java lists.
+
+`Record(data)` lets a script write `preview.block.blocks[0].steps[0].description` (or
+`getBlock().getSteps().get(0).getDescription()`) over a JSON object; `record.raw` is the JSON itself.
+"""
+
+from __future__ import annotations
+
+from .compat import wrap
+
+
+def view(value):
+    """JSON objects as Records, lists as Java-style lists of views, anything else as it is."""
+    if isinstance(value, Record):
+        return value
+    if isinstance(value, dict):
+        return Record(value)
+    if isinstance(value, (list, tuple)):
+        return wrap([view(v) for v in value])
+    return value
+
+
+class Record:
+    """A JSON object seen through attributes: `r.description`, `r.getDescription()`, `r.isRoot()`,
+    `r['description']`. Reading a field the object does not have raises AttributeError naming the fields
+    it has."""
+
+    kind = "object"
+
+    def __init__(self, data: dict):
+        object.__setattr__(self, "raw", dict(data or {}))
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raw = self.raw
+        if name in raw:
+            return view(raw[name])
+        for prefix in ("get", "is"):
+            if name.startswith(prefix) and len(name) > len(prefix) and name[len(prefix)].isupper():
+                field = name[len(prefix)].lower() + name[len(prefix) + 1:]
+                if field in raw:
+                    value = view(raw[field])
+                    return lambda: value
+        known = ", ".join(sorted(raw))
+        raise AttributeError(f"This {self.kind} has no '{name}'; it has: {known}.")
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"A {self.kind} from the server is read-only.")
+
+    def __getitem__(self, key):
+        return view(self.raw[key])
+
+    def __contains__(self, key) -> bool:
+        return key in self.raw
+
+    def get(self, key, default=None):
+        return view(self.raw.get(key, default))
+
+    def keys(self):
+        return list(self.raw)
+
+    def __dir__(self):
+        return sorted(set(object.__dir__(self)) | set(self.raw))
+
+    def __eq__(self, other):
+        if isinstance(other, Record):
+            return self.raw == other.raw
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.raw!r})"
