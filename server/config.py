@@ -36,6 +36,10 @@ http.max.request.size=268435456
 # Task engine: tasks executing at once, and threads for steps in parallel blocks.
 task.max.active=10
 task.step.threads=8
+# Seconds a stopping server waits for running steps; tasks still running then are FAILED at the next start.
+task.shutdown.timeout=5
+# Seconds an aborted step gets to stop before it is marked FAILED and left behind.
+task.abort.grace=5
 """
 
 

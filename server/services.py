@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from .config import ServerConfig
+from .engine.control import ControlTasks
+from .engine.engine import TaskEngine
+from .engine.reading import TaskViews
 from .engine.store import TaskStore
 from .planning.adapter import DeploymentService, load_rules
 from .packages.service import PackageService
@@ -32,6 +35,9 @@ class Services:
     packages: PackageService
     tasks: TaskStore
     deployments: DeploymentService
+    task_engine: TaskEngine
+    task_views: TaskViews
+    controls: ControlTasks
 
 
 def build_services(config: ServerConfig) -> Services:
@@ -48,5 +54,19 @@ def build_services(config: ServerConfig) -> Services:
     tasks = TaskStore(engine)
     deployments = DeploymentService(repository, types, secrets, rules, tasks)
     packages = PackageService.from_config(repository, types, config)
+    props = config.properties or {}
+    task_engine = TaskEngine(tasks, repository, types, secrets, home=config.home, max_active=config.max_active_tasks,
+                             step_threads=config.step_threads, deployments=deployments,
+                             shutdown_timeout=_seconds(props, "task.shutdown.timeout", 5.0),
+                             abort_grace=_seconds(props, "task.abort.grace", 5.0))
     return Services(config=config, engine=engine, types=types, secrets=secrets, repository=repository, users=users,
-                    packages=packages, tasks=tasks, deployments=deployments)
+                    packages=packages, tasks=tasks, deployments=deployments, task_engine=task_engine,
+                    task_views=TaskViews(tasks, task_engine), controls=ControlTasks(repository, types, tasks))
+
+
+def _seconds(props: dict, key: str, default: float) -> float:
+    value = str(props.get(key) or "").strip()
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ValueError(f"deployit.conf: {key} must be a number of seconds, not '{value}'.") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 
@@ -15,7 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount
 
 from ..errors import DeployitError, PayloadTooLarge
-from . import deployment, metadata, packages, repository, server_info, tasks
+from . import control, deployment, metadata, packages, repository, server_info, tasks
 
 log = logging.getLogger(__name__)
 
@@ -128,14 +129,26 @@ async def unexpected_error(request: Request, exc: Exception):
     return error_response(500, f"Internal error: {type(exc).__name__}: {exc}")
 
 
+def lifespan_of(services):
+    """Start the task engine (recovery, queued and scheduled tasks) with the server; stop it gracefully."""
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        await run_in_threadpool(services.task_engine.startup)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(services.task_engine.shutdown)
+    return lifespan
+
+
 def create_app(services) -> Starlette:
     routes = repository.routes + metadata.routes + server_info.routes + packages.routes + deployment.routes + \
-        tasks.routes
+        tasks.routes + control.routes
     api = Starlette(routes=routes, exception_handlers={
         DeployitError: deployit_error, HTTPException: http_error, Exception: unexpected_error})
     api.state.services = services
     app = Starlette(routes=[Mount(services.config.rest_prefix, app=api)],
-                    exception_handlers={HTTPException: http_error})
+                    exception_handlers={HTTPException: http_error}, lifespan=lifespan_of(services))
     app.state.services = services
     protected = BasicAuthMiddleware(app, services.users)
     return BodyLimitMiddleware(protected, services.config.max_request_size)

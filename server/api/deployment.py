@@ -80,6 +80,11 @@ async def create_task(request: Request):
     return string(await call(_service(request).create_task, await json_body(request, dict), user(request)))
 
 
+async def rollback(request: Request):
+    """A ROLLBACK task returning the repository to its state before the task (server/engine/rollback.py)."""
+    return string(await call(services(request).task_engine.rollback, request.path_params["task"], user(request)))
+
+
 async def preview_block(request: Request):
     return ok(await call(_service(request).preview_block, await json_body(request, dict)))
 
@@ -119,6 +124,7 @@ routes = [
     Route("/deployment/validate", validate, methods=["POST"]),
     Route("/deployment", _validated(create_task), methods=["POST"]),
     Route("/deployment/", _validated(create_task), methods=["POST"]),
+    Route("/deployment/rollback/{task}", rollback, methods=["POST"]),
     Route("/deployment/previewblock", _validated(preview_block), methods=["POST"]),
     Route("/deployment/previewblock/{block}/{step}", _validated(preview_step), methods=["POST"]),
     Route("/deployment/preview-changes", _validated(preview_changes), methods=["POST"]),

@@ -1,83 +1,207 @@
-"""TaskBlockService routes (read side): /tasks/v2/{id}, its blocks and steps, the current tasks.
+"""TaskBlockService `/tasks/v2` and the older TaskService `/task` (flat steps).
 
-The task engine adds start, stop, abort, cancel, archive and the rest; until then tasks are created
-PENDING by POST /deployment and can be looked at here.
+Actions (start, stop, abort, archive, cancel, schedule) answer 204; assign, takeover, skip, unskip and
+add-pause answer the task. A state that does not allow the action is a 409 naming the task and its
+state. Task, block and step JSON: server/engine/views.py. `/tasks/v2/query` and `/export` list
+archived tasks completed between `begindate` and `enddate` (yyyy-MM-dd, both included), paged with
+`page` (from 1) and `resultsPerPage` (at most 1000); the total is in the `X-Total-Count` header.
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from ..engine.store import task_json
-from ..errors import BadRequest, NotFound
-from ..planning.plan import find_block
-from .common import call, ok, services, user
-
-ACTIVE = ("PENDING", "QUEUED", "SCHEDULED", "EXECUTING", "FAILING", "STOPPING", "ABORTING",
-          "FAILED", "STOPPED", "ABORTED", "EXECUTED")
+from ..errors import BadRequest
+from .common import call, int_param, json_body, no_content, ok, services, user
 
 
-async def _task(request: Request) -> dict:
-    task_id = request.path_params["id"]
-    record = await call(services(request).tasks.get, task_id)
-    if record is None:
-        raise NotFound(f"Task {task_id} not found.")
-    return record
+def _engine(request: Request):
+    return services(request).task_engine
 
 
+def _views(request: Request):
+    return services(request).task_views
+
+
+def _id(request: Request) -> str:
+    return request.path_params["id"]
+
+
+# -- reading -----------------------------------------------------------------------------------
 async def get_task(request: Request):
-    return ok(task_json(await _task(request)))
-
-
-async def _block(request: Request) -> dict:
-    record = await _task(request)
-    block = find_block(record["block"], request.path_params["block"])
-    if block is None:
-        raise NotFound(f"Task {record['id']} has no block {request.path_params['block']}.")
-    return block
+    return ok(await call(_views(request).task, _id(request)))
 
 
 async def get_block(request: Request):
-    block = dict(await _block(request))
-    if "blocks" in block:
-        block["blocks"] = [{k: v for k, v in b.items() if k not in ("blocks", "steps")} for b in block["blocks"]]
-    block.pop("steps", None)
-    return ok(block)
+    return ok(await call(_views(request).block, _id(request), request.path_params["block"], False))
 
 
 async def get_block_steps(request: Request):
-    return ok(await _block(request))
+    return ok(await call(_views(request).block, _id(request), request.path_params["block"], True))
 
 
 async def get_step(request: Request):
-    record = await _task(request)
-    path = request.path_params["path"]
-    block_id, _, number = path.rpartition("_")
-    if not block_id or not number.isdigit():
-        raise BadRequest(f"Step path '{path}' must be <block id>_<step number>, like 0_1_1_2.")
-    block = find_block(record["block"], block_id)
-    steps = (block or {}).get("steps") or []
-    if not 1 <= int(number) <= len(steps):
-        raise NotFound(f"Task {record['id']} has no step {path}.")
-    return ok(steps[int(number) - 1])
+    return ok(await call(_views(request).step, _id(request), request.path_params["path"]))
+
+
+async def get_step_log(request: Request):
+    text = await call(_views(request).step_log, _id(request), request.path_params["path"])
+    if "application/json" in request.headers.get("accept", "") and "text/plain" not in request.headers.get("accept", ""):
+        return ok({"log": text})
+    return PlainTextResponse(text)
 
 
 async def current(request: Request):
-    records = await call(services(request).tasks.list, user(request), ACTIVE)
-    return ok([task_json(r) for r in records])
+    return ok(await call(_views(request).current, user(request)))
 
 
 async def current_all(request: Request):
-    records = await call(services(request).tasks.list, None, ACTIVE)
-    return ok([task_json(r) for r in records])
+    return ok(await call(_views(request).current, None))
+
+
+async def _archived(request: Request, with_steps: bool):
+    q = request.query_params
+    tasks, total = await call(_views(request).archived, q.get("begindate"), q.get("enddate"),
+                              int_param(request, "page", 1), int_param(request, "resultsPerPage", -1), with_steps)
+    return JSONResponse(tasks, headers={"X-Total-Count": str(total)})
+
+
+async def query(request: Request):
+    return await _archived(request, False)
+
+
+async def export(request: Request):
+    return await _archived(request, True)
+
+
+# -- actions -----------------------------------------------------------------------------------
+def _action(name: str):
+    async def route(request: Request):
+        await call(getattr(_engine(request), name), _id(request))
+        return no_content()
+    return route
+
+
+async def schedule(request: Request):
+    await call(_engine(request).schedule, _id(request), request.query_params.get("time"))
+    return no_content()
+
+
+async def assign(request: Request):
+    await call(_engine(request).assign, _id(request), request.path_params["owner"])
+    return ok(await call(_views(request).task, _id(request)))
+
+
+async def takeover(request: Request):
+    await call(_engine(request).takeover, _id(request), request.path_params["owner"], user(request))
+    return ok(await call(_views(request).task, _id(request)))
+
+
+def _skip(skip: bool):
+    async def route(request: Request):
+        paths = await json_body(request, list)
+        await call(_engine(request).skip, _id(request), paths, skip)
+        return ok(await call(_views(request).task, _id(request)))
+    return route
+
+
+async def add_pause(request: Request):
+    await call(_engine(request).add_pause, _id(request), request.path_params["path"])
+    return ok(await call(_views(request).task, _id(request)))
+
+
+# -- the older /task API -----------------------------------------------------------------------
+async def legacy_task(request: Request):
+    task = await call(_views(request).task, _id(request))
+    task.pop("block", None)
+    task["steps"] = await call(_views(request).flat_steps, _id(request))
+    task["label"] = task["description"]
+    return ok(task)
+
+
+async def legacy_steps(request: Request):
+    return ok(await call(_views(request).flat_steps, _id(request)))
+
+
+async def legacy_step(request: Request):
+    number = request.path_params["nr"]
+    if not number.isdigit():
+        return await get_step(_with_path(request, number))
+    return ok(await call(_views(request).flat_step, _id(request), int(number)))
+
+
+def _with_path(request: Request, path: str) -> Request:
+    request.path_params["path"] = path
+    return request
+
+
+async def legacy_skip(request: Request, skip: bool):
+    body = await json_body(request)
+    views = _views(request)
+    flat = await call(views.flat_steps, _id(request))
+    items = body if isinstance(body, list) else [body]
+    paths = []
+    for item in items:
+        if isinstance(item, int) or (isinstance(item, str) and item.isdigit()):
+            number = int(item)
+            if not 1 <= number <= len(flat):
+                raise BadRequest(f"Task {_id(request)} has no step {number}; it has {len(flat)}.")
+            paths.append(flat[number - 1]["path"])
+        else:
+            paths.append(item)
+    await call(_engine(request).skip, _id(request), paths, skip)
+    return ok(await call(views.task, _id(request)))
+
+
+async def legacy_skip_route(request: Request):
+    return await legacy_skip(request, True)
+
+
+async def legacy_unskip_route(request: Request):
+    return await legacy_skip(request, False)
 
 
 routes = [
     Route("/tasks/v2/current", current, methods=["GET"]),
     Route("/tasks/v2/current/all", current_all, methods=["GET"]),
+    Route("/tasks/v2/query", query, methods=["GET"]),
+    Route("/tasks/v2/export", export, methods=["GET"]),
     Route("/tasks/v2/{id}", get_task, methods=["GET"]),
+    Route("/tasks/v2/{id}", _action("cancel"), methods=["DELETE"]),
+    Route("/tasks/v2/{id}/start", _action("start"), methods=["POST"]),
+    Route("/tasks/v2/{id}/stop", _action("stop"), methods=["POST"]),
+    Route("/tasks/v2/{id}/abort", _action("abort"), methods=["POST"]),
+    Route("/tasks/v2/{id}/cancel", _action("cancel"), methods=["POST"]),
+    Route("/tasks/v2/{id}/archive", _action("archive"), methods=["POST"]),
+    Route("/tasks/v2/{id}/schedule", schedule, methods=["POST"]),
+    Route("/tasks/v2/{id}/assign/{owner}", assign, methods=["POST"]),
+    Route("/tasks/v2/{id}/takeover/{owner}", takeover, methods=["POST"]),
+    Route("/tasks/v2/{id}/skip", _skip(True), methods=["POST"]),
+    Route("/tasks/v2/{id}/unskip", _skip(False), methods=["POST"]),
+    Route("/tasks/v2/{id}/add-pause/{path}", add_pause, methods=["POST"]),
     Route("/tasks/v2/{id}/block/{block}", get_block, methods=["GET"]),
     Route("/tasks/v2/{id}/block/{block}/step", get_block_steps, methods=["GET"]),
     Route("/tasks/v2/{id}/step/{path}", get_step, methods=["GET"]),
+    Route("/tasks/v2/{id}/step-log/{path}", get_step_log, methods=["GET"]),
+    # TaskService (3.x-5.x): flat steps numbered from 1.
+    Route("/task/current", current, methods=["GET"]),
+    Route("/task/current/all", current_all, methods=["GET"]),
+    Route("/task/query", query, methods=["GET"]),
+    Route("/task/export", export, methods=["GET"]),
+    Route("/task/{id}", legacy_task, methods=["GET"]),
+    Route("/task/{id}", _action("cancel"), methods=["DELETE"]),
+    Route("/task/{id}/start", _action("start"), methods=["POST"]),
+    Route("/task/{id}/stop", _action("stop"), methods=["POST"]),
+    Route("/task/{id}/abort", _action("abort"), methods=["POST"]),
+    Route("/task/{id}/cancel", _action("cancel"), methods=["POST"]),
+    Route("/task/{id}/archive", _action("archive"), methods=["POST"]),
+    Route("/task/{id}/schedule", schedule, methods=["POST"]),
+    Route("/task/{id}/assign/{owner}", assign, methods=["POST"]),
+    Route("/task/{id}/takeover/{owner}", takeover, methods=["POST"]),
+    Route("/task/{id}/skip", legacy_skip_route, methods=["POST"]),
+    Route("/task/{id}/unskip", legacy_unskip_route, methods=["POST"]),
+    Route("/task/{id}/step", legacy_steps, methods=["GET"]),
+    Route("/task/{id}/step/{nr}", legacy_step, methods=["GET"]),
 ]

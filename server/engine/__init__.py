@@ -1,1 +1,15 @@
-"""The task engine: tasks stored with their plan, executed step by step (execution comes later)."""
+"""The task engine: tasks stored with their plan, executed step by step on hosts, results committed.
+
+    states.py       task and step states, which action each state allows
+    store.py        tasks, block/step progress and step logs in the database
+    engine.py       TaskEngine: actions, the queue (task.max.active), task threads, shutdown
+    runner.py       running one task's block tree (serial, parallel on the step pool, steps)
+    stepcontext.py  the StepContext of a step: references resolved, secrets decrypted and masked
+    logs.py         step logs written while steps run
+    checkpoints.py  checkpoint commits and the final store of a deployment's result
+    rollback.py     rollback tasks from the committed deltas
+    control.py      control tasks (`<method>` on types)
+    scheduler.py    scheduled tasks; recovery.py: what a restart does with unfinished tasks
+    reading.py, views.py, tree.py   the REST view of tasks, blocks and steps
+    context.py      the contract with the step implementations in steps/; hosts/: connections
+"""

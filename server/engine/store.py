@@ -1,13 +1,18 @@
-"""The task store: tasks persisted with their block tree, metadata and specification.
+"""The task store: tasks persisted with their block tree, progress, step logs and results.
 
-A deployment task is created PENDING by `POST /deployment` and waits there for the engine. Stored:
+A deployment task is created PENDING by `POST /deployment` (a control task by `POST /control`, a
+rollback task by `POST /deployment/rollback/{id}`). Stored in the `tasks` row:
 - `block`: the client-facing block tree (spec §5: root `0`, phase `0_1`, plan `0_1_1`...), each step
   with its engine data (type, order, parameters, checkpoint; see server/planning/steps.py);
 - `specification`: the deployment the plan was made for, for the engine to commit at checkpoints:
   {"deployment", "type", "deployedApplication", "previousDeployedApplication",
    "deltas": [{"operation", "deployed": CI JSON | null, "previous": CI JSON | null}]};
-- `metadata`: application, version, environment, environment_id, taskType...
-The engine extends this (state changes, dates, step states and logs, archiving) with `update()`.
+  control tasks store {"control": {...}} instead;
+- `metadata`: application, version, environment, environment_id, taskType...;
+- state, owner, dates (created, scheduled, started, completed, archived; ISO strings in UTC),
+  failures, the archived flag, `commits` (what was committed to the repository) and `rollback_of`.
+`task_progress` holds the state, dates and failure count of every block and step by path, and
+`task_logs` the step logs in chunks of lines. Every state change is written at once (durability).
 """
 
 from __future__ import annotations
@@ -16,29 +21,49 @@ import json
 import threading
 import uuid
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 
-from ..planning.plan import count_steps
-from ..repository.schema import tasks
+from ..repository.schema import task_logs, task_progress, tasks
 from ..repository.values import now_iso
+from . import tree as trees
 
 PENDING = "PENDING"
+_JSON_COLUMNS = ("metadata", "block", "specification", "commits")
+_SUMMARY = ("id", "task_type", "state", "description", "owner", "metadata", "created_at", "scheduled_at",
+            "started_at", "completed_at", "failures", "archived", "archived_at", "rollback_of", "node")
+
+
+def _decode(row) -> dict:
+    record = dict(row._mapping)
+    for key in _JSON_COLUMNS:
+        if key in record and isinstance(record[key], str):
+            record[key] = json.loads(record[key])
+    return record
+
+
+def empty_commits() -> dict:
+    return {"applied": [], "final": False}
 
 
 class TaskStore:
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()
 
+    # -- creating and reading ------------------------------------------------------------------
     def create(self, *, task_type: str, description: str, owner: str, metadata: dict, block: dict,
-               specification: dict) -> str:
+               specification: dict, rollback_of: str | None = None) -> str:
         task_id = str(uuid.uuid4())
         row = dict(id=task_id, task_type=task_type, state=PENDING, description=description, owner=owner,
                    metadata=json.dumps(metadata), block=json.dumps(block), specification=json.dumps(specification),
-                   created_at=now_iso(), failures=0)
+                   created_at=now_iso(), failures=0, archived=0, commits=json.dumps(empty_commits()),
+                   rollback_of=rollback_of)
+        progress = [dict(task_id=task_id, path=path, state=PENDING, failure_count=0) for path in trees.all_paths(block)]
         with self._write_lock, self.engine.begin() as conn:
             conn.execute(insert(tasks).values(**row))
+            if progress:
+                conn.execute(insert(task_progress), progress)
         return task_id
 
     def get(self, task_id: str, with_specification: bool = False) -> dict | None:
@@ -46,48 +71,148 @@ class TaskStore:
         columns = [c for c in tasks.c if with_specification or c.name != "specification"]
         with self.engine.connect() as conn:
             row = conn.execute(select(*columns).where(tasks.c.id == task_id)).first()
-        if row is None:
-            return None
-        record = dict(row._mapping)
-        for key in ("metadata", "block", "specification"):
-            if key in record:
-                record[key] = json.loads(record[key])
-        return record
+        return _decode(row) if row is not None else None
 
-    def list(self, owner: str | None = None, states: tuple | None = None) -> list[dict]:
+    def list(self, owner: str | None = None, states: tuple | None = None, archived: bool | None = False) -> list[dict]:
         """Tasks (without block tree and specification), oldest first."""
-        query = select(tasks.c.id, tasks.c.task_type, tasks.c.state, tasks.c.description, tasks.c.owner,
-                       tasks.c.metadata, tasks.c.created_at, tasks.c.scheduled_at, tasks.c.started_at,
-                       tasks.c.completed_at, tasks.c.failures)
+        query = select(*[tasks.c[name] for name in _SUMMARY])
         if owner is not None:
             query = query.where(tasks.c.owner == owner)
         if states:
             query = query.where(tasks.c.state.in_(states))
+        if archived is not None:
+            query = query.where(tasks.c.archived == (1 if archived else 0))
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(tasks.c.created_at)).all()
-        out = []
-        for row in rows:
-            record = dict(row._mapping)
-            record["metadata"] = json.loads(record["metadata"])
-            out.append(record)
-        return out
+        return [_decode(row) for row in rows]
 
+    def archived_between(self, begin: str | None, end: str | None, page: int,
+                         per_page: int) -> tuple[list[dict], int]:
+        """Archived tasks completed in [begin, end) (ISO strings in UTC), oldest first, one page."""
+        names = _SUMMARY + ("block",)
+        moment = func.coalesce(tasks.c.completed_at, tasks.c.archived_at)
+        conditions = [tasks.c.archived == 1]
+        if begin:
+            conditions.append(moment >= begin)
+        if end:
+            conditions.append(moment < end)
+        where = and_(*conditions)
+        query = select(*[tasks.c[name] for name in names]).where(where).order_by(moment, tasks.c.id)
+        if per_page > 0:
+            query = query.limit(per_page).offset(max(page - 1, 0) * per_page)
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(tasks).where(where)).scalar_one()
+            rows = conn.execute(query).all()
+        return [_decode(row) for row in rows], total
+
+    # -- changing ------------------------------------------------------------------------------
     def update(self, task_id: str, **values) -> None:
-        """Change columns of a task; dict values (block, metadata, specification) are stored as JSON."""
+        """Change columns of a task; dict and list values (block, metadata...) are stored as JSON."""
         encoded = {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in values.items()}
         with self._write_lock, self.engine.begin() as conn:
             conn.execute(update(tasks).where(tasks.c.id == task_id).values(**encoded))
 
+    def claim(self, task_id: str, node: str, started_at: str) -> bool:
+        """QUEUED -> EXECUTING for this server, unless another server of a shared repository was first."""
+        with self._write_lock, self.engine.begin() as conn:
+            result = conn.execute(update(tasks).where(and_(tasks.c.id == task_id, tasks.c.state == "QUEUED")).values(
+                state="EXECUTING", node=node, completed_at=None,
+                started_at=func.coalesce(tasks.c.started_at, started_at)))
+            return result.rowcount == 1
+
+    def delete(self, task_id: str) -> None:
+        """Remove a task without history (a PENDING task cancelled before it ever ran)."""
+        with self._write_lock, self.engine.begin() as conn:
+            conn.execute(delete(task_logs).where(task_logs.c.task_id == task_id))
+            conn.execute(delete(task_progress).where(task_progress.c.task_id == task_id))
+            conn.execute(delete(tasks).where(tasks.c.id == task_id))
+
+    @staticmethod
+    def record_commits(conn: Connection, task_id: str, commits: dict) -> None:
+        """Store what was committed, inside the repository transaction that committed it."""
+        conn.execute(update(tasks).where(tasks.c.id == task_id).values(commits=json.dumps(commits)))
+
+    # -- progress ------------------------------------------------------------------------------
+    def progress(self, task_id: str) -> dict[str, dict]:
+        """path -> {state, started_at, completed_at, failure_count} of every block and step."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(task_progress).where(task_progress.c.task_id == task_id)).all()
+        return {row.path: {"state": row.state, "started_at": row.started_at, "completed_at": row.completed_at,
+                           "failure_count": row.failure_count} for row in rows}
+
+    def ensure_progress(self, task_id: str, block: dict) -> None:
+        """Add PENDING progress rows for blocks and steps that have none (tasks stored before progress was)."""
+        with self.engine.connect() as conn:
+            known = {row.path for row in conn.execute(select(task_progress.c.path).where(
+                task_progress.c.task_id == task_id))}
+        missing = [dict(task_id=task_id, path=path, state=PENDING, failure_count=0)
+                   for path in trees.all_paths(block) if path not in known]
+        if missing:
+            with self._write_lock, self.engine.begin() as conn:
+                conn.execute(insert(task_progress), missing)
+
+    def set_progress(self, task_id: str, changes: dict[str, dict], task: dict | None = None,
+                     failed_step: str | None = None) -> None:
+        """Change blocks and steps ({path: {column: value}}) and optionally the task row, in one
+        transaction; `failed_step` adds one to that step's and the task's failure counts."""
+        with self._write_lock, self.engine.begin() as conn:
+            for path, values in changes.items():
+                conn.execute(update(task_progress).where(and_(
+                    task_progress.c.task_id == task_id, task_progress.c.path == path)).values(**values))
+            if failed_step is not None:
+                conn.execute(update(task_progress).where(and_(
+                    task_progress.c.task_id == task_id, task_progress.c.path == failed_step)).values(
+                    failure_count=task_progress.c.failure_count + 1))
+            task_values = dict(task or {})
+            if failed_step is not None:
+                task_values["failures"] = tasks.c.failures + 1
+            if task_values:
+                conn.execute(update(tasks).where(tasks.c.id == task_id).values(**task_values))
+
+    def insert_step(self, task_id: str, block: dict, block_id: str, number: int) -> None:
+        """Store a block tree in which a step was inserted as step `number` of block `block_id`: the
+        progress and logs of the steps after it move up one number."""
+        step_block = trees.find_block(block, block_id)
+        count = len(step_block["steps"])  # including the new step
+        with self._write_lock, self.engine.begin() as conn:
+            for old in range(count - 1, number - 1, -1):
+                for table in (task_progress, task_logs):
+                    conn.execute(update(table).where(and_(
+                        table.c.task_id == task_id, table.c.path == f"{block_id}_{old}")).values(
+                        path=f"{block_id}_{old + 1}"))
+            conn.execute(insert(task_progress).values(task_id=task_id, path=f"{block_id}_{number}", state=PENDING,
+                                                      failure_count=0))
+            conn.execute(update(tasks).where(tasks.c.id == task_id).values(block=json.dumps(block)))
+
+    # -- logs ----------------------------------------------------------------------------------
+    def append_log(self, task_id: str, path: str, text: str) -> None:
+        if not text:
+            return
+        with self._write_lock, self.engine.begin() as conn:
+            conn.execute(insert(task_logs).values(task_id=task_id, path=path, text=text))
+
+    def log(self, task_id: str, path: str) -> str:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(task_logs.c.text).where(and_(
+                task_logs.c.task_id == task_id, task_logs.c.path == path)).order_by(task_logs.c.seq)).all()
+        return "".join(row.text for row in rows)
+
+    def logs(self, task_id: str) -> dict[str, str]:
+        """path -> log text of every step that logged something."""
+        out: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(task_logs.c.path, task_logs.c.text).where(
+                task_logs.c.task_id == task_id).order_by(task_logs.c.seq)).all()
+        for row in rows:
+            out[row.path] = out.get(row.path, "") + row.text
+        return out
+
+    def ids_in_states(self, states: tuple) -> list[dict]:
+        """Unarchived tasks in some states, oldest first (for recovery)."""
+        return self.list(None, states, archived=False)
+
 
 def task_json(record: dict) -> dict:
-    """A stored task in the REST form (TaskWithBlock)."""
-    block = record.get("block")
-    total = count_steps(block) if block else None
-    out = {"id": record["id"], "description": record["description"], "state": record["state"],
-           "owner": record["owner"], "failures": record.get("failures") or 0,
-           "startDate": record.get("started_at"), "completionDate": record.get("completed_at"),
-           "scheduledDate": record.get("scheduled_at"), "createdDate": record.get("created_at"),
-           "metadata": record["metadata"], "currentSteps": [], "activeBlocks": []}
-    if block is not None:
-        out.update(nrSteps=total, totalSteps=total, currentStep=0, block=block)
-    return out
+    """A stored task in the REST form, without progress (kept for callers of the planning issue)."""
+    from .views import task_json as render
+    return render(record, {}, {})

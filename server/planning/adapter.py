@@ -229,6 +229,18 @@ class DeploymentService:
             self._load_previous_deployeds(snap)
         return snap
 
+    def load_into(self, snap: Snapshot, ci_id: str | None) -> Ci | None:
+        """Add a CI and the CIs it refers to to a snapshot unless it is there (hook for rollback planning)."""
+        if not ci_id:
+            return None
+        found = snap.get(ci_id)
+        if found is None:
+            found = self._try_read(ci_id)
+            if found is not None:
+                snap.add(found)
+                self._load_references(snap, found)
+        return found
+
     def dictionary_of(self, ci: Ci) -> Dictionary:
         props = ci.properties
         entries = dict(props.get("entries") or {})

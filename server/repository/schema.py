@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (Column, Index, Integer, BigInteger, MetaData, String, Table, Text, create_engine,
-                        event)
+                        event, inspect, text)
 from sqlalchemy.engine import Engine
 
 ID = String(850)  # XL Deploy's id length limit for every supported database
@@ -80,7 +80,39 @@ tasks = Table(
     Column("started_at", String(32)),
     Column("completed_at", String(32)),
     Column("failures", Integer, nullable=False, default=0),
+    # Added by the task engine: archived (DONE, CANCELLED) tasks are kept for reports.
+    Column("archived", Integer, nullable=False, default=0, index=True),
+    Column("archived_at", String(32)),
+    # The deltas committed to the repository so far, in order: [[delta index, operation], ...], and
+    # "final" once the whole specification was stored (JSON; see server/engine/checkpoints.py).
+    Column("commits", Text),
+    # A rollback task names the task it rolls back.
+    Column("rollback_of", String(36)),
+    # The server (host name and home) executing or last executing the task: in shared mode a server
+    # recovers only its own tasks.
+    Column("node", String(1024)),
 )
+
+# State and dates of each block and step of a task, by path ("0_1_1" a block, "0_1_1_2" its second step).
+task_progress = Table(
+    "task_progress", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("path", String(255), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("started_at", String(32)),
+    Column("completed_at", String(32)),
+    Column("failure_count", Integer, nullable=False, default=0),
+)
+
+# Step logs, appended in chunks of lines while the step runs.
+task_logs = Table(
+    "task_logs", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", String(36), nullable=False),
+    Column("path", String(255), nullable=False),
+    Column("text", Text, nullable=False),
+)
+Index("ix_task_logs_step", task_logs.c.task_id, task_logs.c.path)
 
 Index("ix_cis_parent_name", cis.c.parent_id, cis.c.name)
 
@@ -100,4 +132,22 @@ def make_engine(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added to existing tables since a home was created (create_all only makes new tables)."""
+    inspector = inspect(engine)
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            default = column.default.arg if column.default is not None and not callable(column.default.arg) else None
+            clause = f" NOT NULL DEFAULT {default!r}" if default is not None else ""
+            with engine.begin() as conn:
+                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{clause}'))

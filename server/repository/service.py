@@ -407,6 +407,31 @@ class Repository:
                 elif not any(ci_id.startswith(i + "/") for i in ids if isinstance(i, str)):
                     raise NotFound(f"Repository entity {ci_id} not found.")
 
+    def apply(self, user: str, saves: list[dict] = (), deletes: list[str] = (), also=None) -> None:
+        """One transaction: create or update each CI of `saves` in order (a CI whose type changes is
+        replaced), then delete the CIs of `deletes` that exist, then run `also(conn)`. The task engine
+        commits checkpoints this way; `also` records the commit in the task's row."""
+        saved = frozenset(check_id(data.get("id")) for data in saves)
+        with self._write_lock, self.engine.begin() as conn:
+            for data in saves:
+                ci_id = check_id(data.get("id"))
+                current_type = self._type_of(conn, ci_id)
+                if current_type is not None and current_type != data.get("type"):
+                    self._delete(conn, ci_id, user, together=saved)
+                    current_type = None
+                if current_type is None:
+                    batch = _CreateBatch(self, conn)
+                    self._create(batch, data, user)
+                    batch.flush()
+                else:
+                    self._update(conn, ci_id, data, user)
+            together = frozenset(deletes)
+            for ci_id in deletes:
+                if self._type_of(conn, check_id(ci_id)) is not None:
+                    self._delete(conn, ci_id, user, together)
+            if also is not None:
+                also(conn)
+
     # -- copy / move / rename ------------------------------------------------------------------
     def _check_target(self, conn: Connection, source: CiRecord, new_id: str, verb: str) -> str:
         new_id = check_id(new_id)

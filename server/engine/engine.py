@@ -1,0 +1,360 @@
+"""The task engine: user actions on tasks, the queue of tasks waiting to run, and their threads.
+
+At most `task.max.active` tasks execute at once; a started task beyond that waits QUEUED and runs
+when one finishes (first queued, first run). Every action checks the task's state under one lock,
+writes the new state at once, and refuses with 409 naming the task and its state when the state
+does not allow it (server/engine/states.py). Running a task is runner.py's job; what a restart does
+with unfinished tasks is recovery.py's; scheduled times are scheduler.py's.
+
+Shutdown (SIGTERM): the engine stops accepting actions that would run something, asks the running
+tasks to stop after their current steps and waits `shutdown_timeout` seconds for them (they end
+STOPPED); steps still running then are cancelled and their tasks left for recovery (FAILED).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from ..errors import BadRequest, Conflict, NotFound
+from ..repository.values import format_date, now_iso
+from . import recovery
+from . import tree as trees
+from .context import StepFailed
+from .runner import ABORT_GRACE, TaskRun
+from .scheduler import Scheduler, check_schedule, parse_stored, parse_time, utc_now
+from .states import (ABORTED, ABORTING, CANCELLED, DONE, EXECUTED, EXECUTING, FAILED, FAILING, PENDING, QUEUED,
+                     SCHEDULED, SKIP, SKIPPABLE, STEP_PENDING, STOPPED, STOPPING, COMPLETED_STEPS, check_allowed)
+from .store import TaskStore
+
+log = logging.getLogger(__name__)
+
+
+def default_execute(step: dict, ctx):
+    """The built-in step implementations (server/engine/steps), imported when first needed."""
+    try:
+        from .steps import execute
+    except ImportError as exc:
+        raise StepFailed(f"Step type {step.get('type')} cannot run: the step implementations could not be "
+                         f"loaded ({exc}).") from None
+    return execute(step, ctx)
+
+
+class TaskEngine:
+    def __init__(self, store: TaskStore, repository, types, crypto, *, home: Path, max_active: int = 10,
+                 step_threads: int = 8, execute=None, shutdown_timeout: float = 5.0, abort_grace: float = ABORT_GRACE,
+                 deployments=None):
+        from .runner import script_paths
+        self.store = store
+        self.deployments = deployments
+        self.repository = repository
+        self.types = types
+        self.crypto = crypto
+        self.home = Path(home)
+        self.work_root = self.home / "work" / "steps"
+        self.script_paths = script_paths(self.home)
+        self.max_active = max(1, int(max_active))
+        self.step_threads = max(1, int(step_threads))
+        self.step_slots = threading.BoundedSemaphore(self.step_threads)
+        self.execute_step = execute or default_execute
+        self.shutdown_timeout = shutdown_timeout
+        self.abort_grace = abort_grace
+        self._lock = threading.RLock()
+        self._queue: deque[str] = deque()
+        self._runs: dict[str, TaskRun] = {}
+        self._accepting = False
+        self._started = False
+        self.scheduler = Scheduler(self._time_reached)
+        # Who runs a task, for shared mode: recovery and abort leave other servers' tasks alone.
+        self.node = f"{socket.gethostname()}:{self.home.resolve()}"
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def startup(self) -> None:
+        """Recover what the last run left, then run queued tasks and watch scheduled ones."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            self._accepting = True
+            recovery.fail_interrupted(self.store, self.node)
+            self._queue.extend(recovery.queued(self.store))
+            for task_id, when in recovery.scheduled(self.store):
+                self.scheduler.add(task_id, parse_stored(when) if when else utc_now())
+            self.scheduler.start()
+            self._dispatch()
+
+    def shutdown(self, timeout: float | None = None) -> None:
+        timeout = self.shutdown_timeout if timeout is None else timeout
+        with self._lock:
+            if not self._started:
+                return
+            self._accepting = False
+            runs = list(self._runs.values())
+            for run in runs:
+                if not run.stop_requested.is_set():
+                    run.stop_requested.set()
+                    if self._state(run.task_id) == EXECUTING:
+                        self.store.update(run.task_id, state=STOPPING)
+        self.scheduler.stop()
+        deadline = time.monotonic() + timeout
+        for run in runs:
+            run.done.wait(max(0.0, deadline - time.monotonic()))
+        left = [run for run in runs if not run.done.is_set()]
+        for run in left:
+            log.warning("Task %s still runs steps at shutdown; it will be FAILED when the server starts again",
+                        run.task_id)
+            run.detached = True
+            run.abort()  # kills the commands of the running steps; nothing more is stored for the task
+        for run in left:
+            run.flush_logs()
+            run.done.wait(2.0)
+        self._started = False
+
+    def _refuse_when_stopping(self) -> None:
+        if not self._accepting:
+            raise Conflict("The server is shutting down and starts no tasks now.")
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _record(self, task_id: str, with_specification: bool = False) -> dict:
+        record = self.store.get(task_id, with_specification)
+        if record is None:
+            raise NotFound(f"Task {task_id} not found.")
+        return record
+
+    def _state(self, task_id: str) -> str | None:
+        record = self.store.get(task_id)
+        return record["state"] if record else None
+
+    def run_of(self, task_id: str) -> TaskRun | None:
+        with self._lock:
+            return self._runs.get(task_id)
+
+    def flush_logs(self, task_id: str) -> None:
+        """Write the lines logged so far by the task's running steps (before a reader reads them)."""
+        run = self.run_of(task_id)
+        if run is not None:
+            run.flush_logs()
+
+    def _dispatch(self) -> None:
+        """Start queued tasks while fewer than max_active run (called with the lock held)."""
+        while self._queue and len(self._runs) < self.max_active and self._accepting:
+            task_id = self._queue.popleft()
+            record = self.store.get(task_id, with_specification=True)
+            if record is None or record["state"] != QUEUED or task_id in self._runs:
+                continue
+            self.store.ensure_progress(task_id, record["block"])
+            if not self.store.claim(task_id, self.node, now_iso()):
+                continue
+            record["state"] = EXECUTING
+            run = TaskRun(self, record)
+            self._runs[task_id] = run
+            threading.Thread(target=self._execute, args=(run,), daemon=True, name=f"task {task_id[:8]}").start()
+
+    def _execute(self, run: TaskRun) -> None:
+        try:
+            outcome = run.run()
+        except Exception:  # noqa: BLE001 - a broken task fails; the engine goes on
+            log.exception("Task %s failed in the engine", run.task_id)
+            outcome = FAILED
+        with self._lock:
+            self._runs.pop(run.task_id, None)
+            if outcome == "DONE":
+                final = EXECUTED
+            elif run.abort_requested.is_set() or outcome == ABORTED:
+                final = ABORTED
+            elif outcome == FAILED:
+                final = FAILED
+            else:
+                final = STOPPED
+            if not run.detached:
+                self.store.update(run.task_id, state=final, completed_at=now_iso())
+            run.final_state = final
+            run.done.set()
+            self._dispatch()
+
+    def step_failed(self, run: TaskRun, others_running: bool) -> None:
+        """A step failed while others still run in parallel: the task is FAILING until they finish."""
+        if not others_running or run.detached:
+            return
+        with self._lock:
+            if self._state(run.task_id) in (EXECUTING, STOPPING):
+                self.store.update(run.task_id, state=FAILING)
+
+    def _time_reached(self, task_id: str) -> None:
+        with self._lock:
+            if not self._accepting or self._state(task_id) != SCHEDULED:
+                return
+            log.info("Scheduled task %s starts", task_id)
+            self.store.update(task_id, state=QUEUED)
+            self._queue.append(task_id)
+            self._dispatch()
+
+    # -- actions -------------------------------------------------------------------------------
+    def start(self, task_id: str) -> None:
+        with self._lock:
+            record = self._record(task_id)
+            check_allowed("start", task_id, record["state"])
+            self._refuse_when_stopping()
+            self.scheduler.cancel(task_id)
+            self.store.update(task_id, state=QUEUED, scheduled_at=None)
+            self._queue.append(task_id)
+            self._dispatch()
+
+    def stop(self, task_id: str) -> None:
+        with self._lock:
+            record = self._record(task_id)
+            check_allowed("stop", task_id, record["state"])
+            run = self._runs.get(task_id)
+            if run is None:
+                raise Conflict(f"Task {task_id} is {record['state']} on another server ({record.get('node')}); "
+                               f"stop it there.")
+            run.stop_requested.set()
+            self.store.update(task_id, state=STOPPING)
+
+    def abort(self, task_id: str, wait: float = 2.0) -> None:
+        """Abort; waits up to `wait` seconds for the running steps to end (the task to be ABORTED)."""
+        with self._lock:
+            record = self._record(task_id)
+            check_allowed("abort", task_id, record["state"])
+            run = self._runs.get(task_id)
+            if run is None:
+                raise Conflict(f"Task {task_id} is {record['state']} on another server ({record.get('node')}); "
+                               f"abort it there.")
+            self.store.update(task_id, state=ABORTING)
+            run.abort()
+        run.done.wait(wait)
+
+    def cancel(self, task_id: str) -> None:
+        with self._lock:
+            record = self._record(task_id)
+            check_allowed("cancel", task_id, record["state"])
+            self.scheduler.cancel(task_id)
+            if record["state"] == PENDING:
+                self.store.delete(task_id)
+                return
+            stamp = now_iso()
+            self.store.update(task_id, state=CANCELLED, archived=1, archived_at=stamp,
+                              completed_at=record.get("completed_at") or stamp)
+
+    def archive(self, task_id: str) -> None:
+        with self._lock:
+            record = self._record(task_id)
+            check_allowed("archive", task_id, record["state"])
+            stamp = now_iso()
+            self.store.update(task_id, state=DONE, archived=1, archived_at=stamp,
+                              completed_at=record.get("completed_at") or stamp)
+
+    def schedule(self, task_id: str, time_text: str | None) -> str:
+        """Schedule (or reschedule) at an ISO time; returns the stored UTC time."""
+        moment = parse_time(time_text, task_id)
+        with self._lock:
+            record = self._record(task_id)
+            check_allowed("schedule", task_id, record["state"])
+            self._refuse_when_stopping()
+            check_schedule(moment, task_id)
+            stored = format_date(moment)
+            self.store.update(task_id, state=SCHEDULED, scheduled_at=stored)
+            self.scheduler.add(task_id, moment)
+            return stored
+
+    def assign(self, task_id: str, owner: str) -> None:
+        if not owner or not owner.strip():
+            raise BadRequest(f"Give the user to assign task {task_id} to.")
+        with self._lock:
+            record = self._record(task_id)
+            check_allowed("assign", task_id, record["state"])
+            self.store.update(task_id, owner=owner.strip())
+
+    def takeover(self, task_id: str, owner: str, user: str) -> None:
+        """The calling user takes the task over from `owner`, who must be its current owner."""
+        with self._lock:
+            record = self._record(task_id)
+            check_allowed("takeover", task_id, record["state"])
+            if owner and owner != record["owner"]:
+                raise Conflict(f"Task {task_id} is owned by {record['owner']}, not by {owner}.")
+            self.store.update(task_id, owner=user)
+
+    def _step_paths(self, task_id: str, paths) -> list[str]:
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise BadRequest("The body must be a JSON list of step paths, like [\"0_1_1_2\"].")
+        return paths
+
+    def skip(self, task_id: str, paths: list[str], skip: bool = True) -> None:
+        action = "skip" if skip else "unskip"
+        paths = self._step_paths(task_id, paths)
+        with self._lock:
+            record = self._record(task_id)
+            check_allowed(action, task_id, record["state"])
+            self.store.ensure_progress(task_id, record["block"])
+            progress = self.store.progress(task_id)
+            changes = {}
+            for path in paths:
+                trees.find_step(record["block"], task_id, path)
+                state = (progress.get(path) or {}).get("state", STEP_PENDING)
+                if skip and state not in SKIPPABLE and state != SKIP:
+                    raise Conflict(f"Step {path} of task {task_id} is {state}; only PENDING, FAILED or PAUSED steps "
+                                   f"can be skipped.")
+                if not skip and state != SKIP:
+                    raise Conflict(f"Step {path} of task {task_id} is {state}, not marked to be skipped.")
+                changes[path] = {"state": SKIP if skip else STEP_PENDING}
+            self.store.set_progress(task_id, changes)
+
+    def add_pause(self, task_id: str, path: str) -> str:
+        """Insert a pause before the step at `path`; returns the pause's path (the same path)."""
+        with self._lock:
+            record = self._record(task_id)
+            check_allowed("add-pause", task_id, record["state"])
+            self.store.ensure_progress(task_id, record["block"])
+            _, block, number = trees.find_step(record["block"], task_id, path)
+            state = (self.store.progress(task_id).get(path) or {}).get("state", STEP_PENDING)
+            if state in COMPLETED_STEPS:
+                raise Conflict(f"Step {path} of task {task_id} is {state}; a pause can only go before a step that "
+                               f"has still to run.")
+            block["steps"].insert(number - 1, trees.pause_step())
+            self.store.insert_step(task_id, record["block"], block["id"], number)
+            return path
+
+    def rollback(self, task_id: str, owner: str) -> str:
+        """Create the rollback task of a deployment task (server/engine/rollback.py); the original
+        task is archived (DONE when it was EXECUTED, else CANCELLED) so it cannot run again."""
+        from .rollback import plan_rollback
+        if self.deployments is None:
+            raise Conflict("Rollback needs the deployment service, which this engine was not given.")
+        record = self._record(task_id, with_specification=True)
+        if record.get("archived"):
+            raise Conflict(f"Task {task_id} is archived ({record['state']}); only tasks that are not archived can be "
+                           f"rolled back.")
+        check_allowed("rollback", task_id, record["state"])
+        parts = plan_rollback(self.deployments, record)
+        return self.create_and_archive(task_id, record["state"], lambda: self.store.create(
+            task_type=parts["task_type"], description=parts["description"], owner=owner,
+            metadata=parts["metadata"], block=parts["block"], specification=parts["specification"],
+            rollback_of=task_id))
+
+    def create_and_archive(self, original_id: str, expected_state: str, create) -> str:
+        """Run `create()` (making a new task from this one, e.g. its rollback) and archive the
+        original in one step of the state machine: refused when the original changed meanwhile."""
+        new_id = create()
+        with self._lock:
+            record = self._record(original_id)
+            if record["state"] != expected_state or record.get("archived"):
+                self.store.delete(new_id)
+                raise Conflict(f"Task {original_id} changed to {record['state']} meanwhile; try again.")
+            stamp = now_iso()
+            self.store.update(original_id, state=DONE if expected_state == EXECUTED else CANCELLED, archived=1,
+                              archived_at=stamp, completed_at=record.get("completed_at") or stamp)
+        return new_id
+
+    # -- waiting (tests, CLI helpers) ----------------------------------------------------------
+    def wait(self, task_id: str, timeout: float = 30.0, states=(EXECUTED, FAILED, STOPPED, ABORTED, DONE, CANCELLED)):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self._state(task_id)
+            if state in states:
+                return state
+            time.sleep(0.02)
+        return self._state(task_id)
