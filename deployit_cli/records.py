@@ -9,6 +9,9 @@ from __future__ import annotations
 from .compat import wrap
 
 
+MISSING = object()
+
+
 def view(value):
     """JSON objects as Records, lists as Java-style lists of views, anything else as it is."""
     if isinstance(value, Record):
@@ -30,38 +33,52 @@ class Record:
     def __init__(self, data: dict):
         object.__setattr__(self, "raw", dict(data or {}))
 
+    def _field(self, name: str):
+        """The value of field `name` as scripts see it, or MISSING. Subclasses convert fields here
+        (states to enums, dates to DateTime...) and add aliases; both attribute and getter forms use it."""
+        raw = self.raw
+        return view(raw[name]) if name in raw else MISSING
+
+    def _fields(self) -> list[str]:
+        """The field names an error message lists."""
+        return sorted(self.raw)
+
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        raw = self.raw
-        if name in raw:
-            return view(raw[name])
+        value = self._field(name)
+        if value is not MISSING:
+            return value
         for prefix in ("get", "is"):
             if name.startswith(prefix) and len(name) > len(prefix) and name[len(prefix)].isupper():
                 field = name[len(prefix)].lower() + name[len(prefix) + 1:]
-                if field in raw:
-                    value = view(raw[field])
+                value = self._field(field)
+                if value is not MISSING:
                     return lambda: value
-        known = ", ".join(sorted(raw))
+        known = ", ".join(self._fields())
         raise AttributeError(f"This {self.kind} has no '{name}'; it has: {known}.")
 
     def __setattr__(self, name, value):
         raise AttributeError(f"A {self.kind} from the server is read-only.")
 
     def __getitem__(self, key):
-        return view(self.raw[key])
+        value = self._field(key) if isinstance(key, str) else MISSING
+        if value is MISSING:
+            raise KeyError(key)
+        return value
 
     def __contains__(self, key) -> bool:
         return key in self.raw
 
     def get(self, key, default=None):
-        return view(self.raw.get(key, default))
+        value = self._field(key) if isinstance(key, str) else MISSING
+        return default if value is MISSING else value
 
     def keys(self):
         return list(self.raw)
 
     def __dir__(self):
-        return sorted(set(object.__dir__(self)) | set(self.raw))
+        return sorted(set(object.__dir__(self)) | set(self._fields()))
 
     def __eq__(self, other):
         if isinstance(other, Record):

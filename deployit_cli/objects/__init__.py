@@ -1,7 +1,7 @@
 """The objects of the shell (`deployit`, `factory`, `repository`, `security`, ...), built for one session.
 
-Each later issue adds its object here (deployment, task2/tasks) by appending to OBJECTS:
-(global name, "module:Class"); the `help` listing follows this table.
+An object joins by appending to OBJECTS: (global name, "module:Class"); the `help` listing follows
+this table.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ OBJECTS = [
     ("factory", "deployit_cli.objects.factory:Factory"),
     ("repository", "deployit_cli.objects.repository:Repository"),
     ("security", "deployit_cli.objects.security:Security"),
+    ("task2", "deployit_cli.objects.task2:Task2"),
+    ("tasks", "deployit_cli.objects.tasks:Tasks"),
 ]
 
 

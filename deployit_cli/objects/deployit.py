@@ -1,5 +1,5 @@
-"""`deployit`: the main gateway — type descriptions, printing CIs, server info and importing packages; the
-task methods are added by the issues that build their server side.
+"""`deployit`: the main gateway — type descriptions, printing CIs, server info, importing packages, and
+running tasks (start, wait with progress, stop, abort, cancel, archive, assign, read) and control tasks.
 """
 
 from __future__ import annotations
@@ -10,11 +10,17 @@ import tempfile
 from urllib.parse import unquote, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
+from .. import taskwait
 from ..ci import ConfigurationItem
 from ..client import DeployitException, quote_id
 from ..compat import wrap
+from ..control import Control
+from ..taskrecords import TaskState, task_views
 from ..upload import MultipartFile
 from .base import CliObject, signature
+from .deployment import TaskHandle
+from .repository import id_of
+from .task2 import task_id_of
 
 MASK = "********"
 
@@ -205,3 +211,106 @@ class Deployit(CliObject):
         """The names of the packages in the server's importablePackages folder (DAR files and exploded
         package folders), for deployit.importPackage(name)."""
         return wrap([str(name) for name in self._client.get("/package/import") or []])
+
+    # -- tasks ---------------------------------------------------------------------------------
+    def _task_path(self, taskId, suffix: str = "") -> str:
+        return f"/tasks/v2/{quote_id(task_id_of(taskId))}{suffix}"
+
+    @signature("(String taskId) : void")
+    def startTask(self, taskId):
+        """Start a task and return at once (it runs in the background). Also restarts a FAILED, STOPPED or
+        ABORTED task where it stands. Follow it with deployit.waitForTask(taskId) or task2.get(taskId)."""
+        self._client.post(self._task_path(taskId, "/start"))
+
+    @signature("(String taskId) : void")
+    def startTaskAndWait(self, taskId):
+        """Start a task and wait until it is done, printing each step as it finishes (in a terminal, a
+        live line shows the step running). Also restarts a FAILED, STOPPED or ABORTED task.
+        - EXECUTED: the task is archived, so deployit.retrieveTaskInfo(taskId).state reads DONE;
+          nothing is returned.
+        - FAILED, STOPPED or ABORTED: the task stays so (it can be started again or cancelled); where it
+          stands and the failed step's log are printed, and the state is returned, so a script can test
+          `if deployit.startTaskAndWait(taskId): ...`.
+        Ctrl-C stops the waiting, not the task."""
+        return taskwait.wait(self._client, task_id_of(taskId), start=True)
+
+    @signature("(String taskId) : void")
+    def waitForTask(self, taskId):
+        """Wait for a running task (started with deployit.startTask or task2.start) as startTaskAndWait
+        does: an EXECUTED task is archived; a FAILED, STOPPED or ABORTED one is reported and its state
+        returned. A task that is not running (PENDING, SCHEDULED) is reported at once."""
+        return taskwait.wait(self._client, task_id_of(taskId), start=False)
+
+    @signature("(String taskId) : void")
+    def stopTask(self, taskId):
+        """Stop a running task after its current step (STOPPING, then STOPPED); start it again to go on."""
+        self._client.post(self._task_path(taskId, "/stop"))
+
+    @signature("(String taskId) : void")
+    def abortTask(self, taskId):
+        """Abort a running task, interrupting its current step (ABORTING, then ABORTED)."""
+        self._client.post(self._task_path(taskId, "/abort"))
+
+    @signature("(String taskId) : void")
+    def cancelTask(self, taskId):
+        """Cancel a task that is not running (PENDING, SCHEDULED, FAILED, STOPPED, ABORTED): it goes to the
+        archive as CANCELLED (a task that never ran is removed)."""
+        self._client.post(self._task_path(taskId, "/cancel"))
+
+    @signature("(String taskId) : void")
+    def archiveTask(self, taskId):
+        """Archive an EXECUTED task: it becomes DONE."""
+        self._client.post(self._task_path(taskId, "/archive"))
+
+    @signature("(String taskId, String owner) : TaskInfo")
+    def assignTask(self, taskId, owner):
+        """Give a task to another user (the name is not checked)."""
+        return TaskState(self._client.post(self._task_path(taskId, f"/assign/{quote_id(str(owner))}")))
+
+    @signature("(String taskId) : TaskInfo")
+    def retrieveTaskInfo(self, taskId):
+        """The task: `.state` ("DONE" after a good startTaskAndWait; compare with TaskExecutionState too),
+        `.nrOfSteps`, `.currentStepNr`, `.id`, `.description`, `.owner`, `.startDate`, `.completionDate`,
+        `.failureCount`, `.metadata` and `.steps` (each `.description`, `.state`, `.log`...)."""
+        return TaskState(self._client.get(self._task_path(taskId)))
+
+    @signature("() : List<TaskInfo>")
+    def listUnfinishedTasks(self):
+        """Your tasks that are not archived yet (any state but DONE and CANCELLED)."""
+        return task_views(self._client.get("/tasks/v2/current"))
+
+    @signature("() : List<TaskInfo>")
+    def listAllUnfinishedTasks(self):
+        """Every user's tasks that are not archived yet (admin)."""
+        return task_views(self._client.get("/tasks/v2/current/all"))
+
+    # -- control tasks -------------------------------------------------------------------------
+    @signature("(ConfigurationItem ci, String controlTaskName) : Control")
+    def prepareControlTask(self, ci, controlTaskName):
+        """Prepare a control task (a method of the CI's type, e.g. 'checkConnection' on a host, 'start' on
+        a generic container); set its parameters with control.parameters.values['name'] = value, then
+        deployit.createControlTask(control)."""
+        ci_id = id_of(ci, "the CI")
+        name = str(controlTaskName)
+        return Control(self._client.get(f"/control/prepare/{quote_id(name)}/{quote_id(ci_id)}"), self._session)
+
+    @signature("(Control control) : String")
+    def createControlTask(self, control):
+        """Create the task of a prepared control task and return its id; start it with
+        deployit.startTaskAndWait(taskId)."""
+        if isinstance(control, Control):
+            body = control.to_json()
+        elif isinstance(control, dict):
+            body = dict(control)
+        else:
+            raise DeployitException(f"deployit.createControlTask takes the Control that deployit.prepareControlTask "
+                                    f"returned, not {control!r}.", 400)
+        answer = self._client.post("/control", body=body)
+        return TaskHandle(str(answer.get("string") if isinstance(answer, dict) else answer), self._session)
+
+    @signature("(String controlTaskName, ConfigurationItem ci) : void")
+    def executeControlTask(self, controlTaskName, ci):
+        """Prepare, create and run a control task without parameters, waiting for it as startTaskAndWait
+        does: `deployit.executeControlTask('checkConnection', host)`."""
+        control = self.prepareControlTask(ci, controlTaskName)
+        return self.startTaskAndWait(self.createControlTask(control))

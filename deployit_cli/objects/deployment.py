@@ -3,7 +3,7 @@
 Every method takes ids or CIs where the original took ids, and Deployment objects (deployit_cli.deployment)
 or their JSON where it took a Deployment. Created tasks come back as a TaskHandle: the task id (a string,
 so it can be passed on as it is) with `.id` and `.taskId`, and the task's fields (`.state`,
-`.description`...) read from the server when asked for.
+`.description`... as task2.get gives them) read from the server when asked for.
 """
 
 from __future__ import annotations
@@ -40,15 +40,8 @@ class TaskHandle(str):
     def __getattr__(self, name: str):
         if name.startswith("_") or self.__dict__.get("_session") is None:
             raise AttributeError(name)
-        data = self._session.client.get(f"/tasks/v2/{quote_id(self.id)}") or {}
-        if name in data:
-            return view(data[name])
-        if name.startswith("get") and len(name) > 3:
-            field = name[3].lower() + name[4:]
-            if field in data:
-                value = view(data[field])
-                return lambda: value
-        raise AttributeError(f"Task {self.id} has no '{name}'; it has: {', '.join(sorted(data))}.")
+        from ..taskrecords import TaskState
+        return getattr(TaskState(self._session.client.get(f"/tasks/v2/{quote_id(self.id)}") or {}), name)
 
 
 class DeploymentService(CliObject):
@@ -175,6 +168,20 @@ class DeploymentService(CliObject):
         """Create the undeployment task of a deployed application (3.x/4.0 API; it is not started). Use
         createUndeployTask."""
         return self.createUndeployTask(deployedApplicationId)
+
+    @signature("(String taskId) : TaskState")
+    def rollback(self, taskId):
+        """Create the rollback task of a deployment task that is EXECUTED, FAILED, STOPPED or ABORTED and not
+        archived (deployit.startTask / task2.start leave it so; startTaskAndWait archives a task that
+        succeeds): run, it returns the environment to where it was before the deployment. The original
+        task is archived. Returns the new task's id (`.id`); start it like any task."""
+        from .task2 import task_id_of
+        return self._task(self._client.post(f"/deployment/rollback/{quote_id(task_id_of(taskId))}"))
+
+    @signature("(String taskId) : TaskState")
+    def createRollbackTask(self, taskId):
+        """The same as deployment.rollback(taskId)."""
+        return self.rollback(taskId)
 
     # -- questions and previews ----------------------------------------------------------------
     @signature("(String applicationId, String environmentId) : boolean")

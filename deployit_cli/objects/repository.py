@@ -1,4 +1,5 @@
-"""`repository`: CRUD on CIs, search, copy/move/rename and history, each a call to /repository/*."""
+"""`repository`: CRUD on CIs, search, copy/move/rename and history, each a call to /repository/*; and the
+task archive (getArchivedTaskList, getArchivedTasksList, exportArchivedTasks) through /tasks/v2/export."""
 
 from __future__ import annotations
 
@@ -221,3 +222,28 @@ class Repository(CliObject):
     def _ids(self, params):
         refs = self._client.get("/repository/query", params=params) or []
         return wrap([str(r["ref"]) for r in refs])
+
+    # -- the task archive ----------------------------------------------------------------------
+    def _archived_tasks(self, beginDate=None, endDate=None):
+        from .task2 import Task2
+        return Task2(self._session).export(beginDate, endDate)
+
+    @signature("() : List<TaskWithBlock>")
+    def getArchivedTaskList(self):
+        """Every archived task (DONE or CANCELLED), with its blocks and steps:
+        `tasks[0].get_step_blocks()[0].getSteps()[0]`, `tasks[0].metadata['application']`."""
+        return self._archived_tasks()
+
+    @signature("(String beginDate, String endDate) : List<TaskWithBlock>")
+    def getArchivedTasksList(self, beginDate=None, endDate=None):
+        """The archived tasks completed between two days (both included; 'mm/dd/yyyy', as '01/31/2024'),
+        with their blocks and steps. Without dates: every archived task."""
+        return self._archived_tasks(beginDate, endDate)
+
+    @signature("(String filePath) : void", "(String filePath, String beginDate, String endDate) : void")
+    def exportArchivedTasks(self, filePath, beginDate=None, endDate=None):
+        """Write the archived tasks (all, or those completed between two days given as 'mm/dd/yyyy') with
+        their steps and logs to an XML file on this machine."""
+        from ..taskexport import write_tasks_xml
+        tasks = self._archived_tasks(beginDate, endDate)
+        write_tasks_xml([t.raw for t in tasks], str(filePath))
