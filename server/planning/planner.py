@@ -9,6 +9,9 @@
    once for the leaf. Steps are sorted by order (stable). A delta whose steps carry no checkpoint gets
    one on its last step.
 4. Pre-plan rules fill a block placed before the plan, post-plan rules one placed after it.
+   Staging (§2.7): when an upload goes to a host with `stagingDirectoryPath`, a "Stage artifacts"
+   block (one `stage` step per host and artifact) comes first and a "Clean up staged artifacts"
+   block (one `unstage` per host) last, so cleanup runs only after everything else succeeded.
 5. Simplification when optimizePlan is true, splitting always (plan.py); the result is wrapped in the
    task's root and phase blocks.
 Rules run in load order, each in isolation; they share data only through context attributes.
@@ -27,7 +30,7 @@ from .plan import StepBlock, leaves, replace_leaves, serial, simplify, split, ta
 from .rules import Rule, RuleSet, StepTemplate, Value
 from .scripting import (DEPLOYED, PREVIOUS, CiView, DeltasView, DeltaView, RepositoryView, SpecificationView, World,
                         expand, host_of, log)
-from .steps import CI, CI_LIST, STEP_TYPES, Step, StepError, StepFactory, coerce, finish, parse_order
+from .steps import CI, CI_LIST, ORDERS, STEP_TYPES, Step, StepError, StepFactory, coerce, finish, parse_order
 
 VERBS = {INITIAL: "Deploy", UPDATE: "Update", UNDEPLOYMENT: "Undeploy"}
 TASK_TYPES = {INITIAL: "INITIAL", UPDATE: "UPGRADE", UNDEPLOYMENT: "UNDEPLOY"}
@@ -35,6 +38,7 @@ TASK_DESCRIPTIONS = {INITIAL: "Initial deployment of {}", UPDATE: "Update deploy
                      UNDEPLOYMENT: "Undeployment of {}"}
 OPERATION_VERBS = {"CREATE": "Create", "MODIFY": "Modify", "DESTROY": "Destroy", "NOOP": "Noop"}
 PRE_PLAN, POST_PLAN = "Pre-deployment steps", "Post-deployment steps"
+STAGE, CLEAN_UP = "Stage artifacts", "Clean up staged artifacts"
 
 
 @dataclass
@@ -240,6 +244,40 @@ class _Planning:
                 self.checkpoint(step, step.delta)
         return steps
 
+    # -- staging (engine §2.7) ------------------------------------------------------------------
+    def _view(self, host):
+        return self.world.view(host) if isinstance(host, str) else host
+
+    def staging(self, blocks: list) -> tuple[list[Step], list[Step]]:
+        """The `stage` steps for every upload to a host with a staging directory (one per host and
+        artifact, the first upload's options), and one `unstage` per such host."""
+        staged, hosts = [], {}
+        seen: set[tuple[str, str]] = set()
+        for step in (s for block in blocks for leaf in leaves(block) for s in getattr(leaf, "steps", ())):
+            if step.type != "upload":
+                continue
+            host = self._view(step.parameters.get("target-host"))
+            artifact = self._view(step.parameters.get("artifact"))
+            if not isinstance(host, CiView) or not isinstance(artifact, CiView):
+                continue
+            if host.getProperty("stagingDirectoryPath") in (None, ""):
+                continue
+            if (host.id, artifact.id) in seen:
+                continue
+            seen.add((host.id, artifact.id))
+            hosts.setdefault(host.id, host)
+            stage = Step(type="stage", description=f"Stage {artifact.name} on {host.name}", order=ORDERS["PRE_FLIGHT"],
+                         parameters={"artifact": artifact, "target-host": host,
+                                     "extract": step.parameters.get("extract", False),
+                                     "replace-placeholders": step.parameters.get("replace-placeholders", True)},
+                         metadata={"staging": True, "deployed": artifact.id})
+            staged.append(finish(stage, "staging"))
+        cleanup = [finish(Step(type="unstage", description=f"Clean up staged artifacts on {host.name}",
+                               order=ORDERS["POST_FLIGHT"], parameters={"target-host": host},
+                               metadata={"staging": True}), "staging")
+                   for host in hosts.values()]
+        return staged, cleanup
+
     def once(self, scope: str) -> list[Step]:
         self.collected = []
         for rule in self.rules.scoped(scope):
@@ -317,7 +355,11 @@ def plan(deployment: Deployment, snap: Snapshot, types, rules: RuleSet) -> Plan:
     main = replace_leaves(orchestrated, lambda leaf: StepBlock(description=leaf.description,
                                                                steps=planning.leaf_steps(leaf.deltas)))
     post = StepBlock(description=POST_PLAN, steps=planning.once("post-plan"))
-    tree = serial(description, [pre, main, post])
+    blocks = [pre, main, post]
+    staged, cleanup = planning.staging(blocks)
+    if staged:
+        blocks = [StepBlock(description=STAGE, steps=staged), *blocks, StepBlock(description=CLEAN_UP, steps=cleanup)]
+    tree = serial(description, blocks)
     if _truthy(deployment.application.properties.get("optimizePlan", True)):
         tree = simplify(tree)
     if tree is not None:

@@ -34,6 +34,14 @@ Step types (every step also has `description` (text) and `order` (0-100)):
 | command | command-line (required), target-host (ci), dependencies (list of ci: deployables) | uploads the dependencies, replaces `${name}` in the command line by the uploaded path of the dependency called name, runs the command line (split on spaces) |
 | sql | artifact (ci, the sql.ExecutedSqlScripts), previous-artifact (ci, MODIFY), mode (install, update or rollback), sql-client (ci), target-host (ci), executor-script (path) | runs the artifact's SQL scripts one by one through the executor script on the host: install runs the scripts (recognition regex, rollback scripts excluded) in name order; update runs new and (executeModifiedScripts) changed ones, a changed one's rollback first when executeRollbackForModifiedScripts, and rollback scripts of removed ones; rollback runs the rollback scripts in reverse name order. Regexes and flags are the deployed's properties |
 | executed-folder | artifact (ci, a generic.ExecutedFolder), previous-artifact (ci, MODIFY), mode (install, update or rollback), target-host (ci), executor-script (path) | as sql, with the deployed's executorScript run once per script of the folder |
+| stage | artifact (ci, a deployed artifact), target-host (ci), extract (bool, default false), replace-placeholders (bool, default true) | copies the artifact, prepared as its upload will want it, to `<stagingDirectoryPath>/<task id>/...` on the host; the upload then copies it from there |
+| unstage | target-host (ci) | removes the task's staging folder on the host |
+
+Staging (engine §2.7) is added by the planner, not by rules: for every upload to a host whose
+`stagingDirectoryPath` is set, a `stage` step (order 0) with the upload's artifact, extract and
+replace-placeholders goes into a "Stage artifacts" block before the plan (pre-plan steps included),
+and one `unstage` per such host (order 100) into a "Clean up staged artifacts" block after it, so
+it runs only when everything before it succeeded. Rules may use the two types as well.
 
 Every step that works on a host needs target-host; in the deployed scope it is calculated, other
 scopes must give it. In planning scripts parameters are keyword arguments with underscores
@@ -115,6 +123,9 @@ STEP_TYPES = {t.name: t for t in (
           target_host=Param(CI, True), executor_script=Param(STRING), calculated=("target-host", "artifact")),
     _type("executed-folder", artifact=Param(CI, True), previous_artifact=Param(CI), mode=Param(STRING, True),
           target_host=Param(CI, True), executor_script=Param(STRING), calculated=("target-host", "artifact")),
+    _type("stage", artifact=Param(CI, True), target_host=Param(CI, True), extract=Param(BOOLEAN, default=False),
+          replace_placeholders=Param(BOOLEAN, default=True), calculated=("target-host", "artifact")),
+    _type("unstage", target_host=Param(CI, True), calculated=("target-host",)),
 )}
 
 

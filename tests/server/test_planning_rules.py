@@ -3,11 +3,12 @@
 import pytest
 
 from server.errors import BadRequest
+from server.planning import specification as spec
 from server.planning.model import Ci
 from server.planning.planner import all_steps
 from server.planning.rules import RuleError
 from server.planning.scripting import value_json
-from tests.server.planning_helpers import World, builtin_rules, deployed, rules
+from tests.server.planning_helpers import TEST_TYPES, World, builtin_rules, deployed, rules, types
 
 
 def steps_of(result):
@@ -299,6 +300,40 @@ def test_generic_rules_scripts_copies_and_container_restarts():
     upload = steps_of(result)[2]
     assert upload.parameters["target-path"] == "/opt/tc/webapps"  # ${deployed.container.home} resolved
     assert value_json(upload.parameters["target-host"])["ref"] == "Infrastructure/ssh"
+
+
+FOLDER_TYPES = TEST_TYPES.replace("</synthetic>", """
+  <type type="test.Conf" extends="generic.CopiedArtifact" deployable-type="test.ConfSpec" container-type="test.Tomcat">
+    <generate-deployable type="test.ConfSpec" extends="generic.Folder"/>
+    <property name="targetDirectory" default="${deployed.container.home}/conf" hidden="true"/>
+  </type>
+</synthetic>""")
+
+
+def test_generic_copied_folders_go_to_a_folder_of_their_name_unless_target_file_says_otherwise():
+    w = World(types(FOLDER_TYPES))
+    w.snap.add(Ci("Infrastructure/ssh", "overthere.SshHost", {"address": "h", "username": "u"}))
+    w.container("ssh/tomcat", "test.Tomcat", host="Infrastructure/ssh", home="/opt/tc")
+    w.snap.add(Ci("Applications/App/0.9/conf", "test.ConfSpec", {"checksum": "old"}))
+    w.snap.add(Ci("Applications/App/0.9/shop.war", "test.WarSpec", {"checksum": "w"}))
+    w.version("2.0")
+    w.deployable("conf", "test.ConfSpec", checksum="new")
+    w.deployable("named", "test.ConfSpec", targetFile="settings")
+    w.deployable("shop.war", "test.WarSpec", checksum="w2")
+    w.deployed_previously([deployed("Infrastructure/ssh/tomcat/conf", "test.Conf", "Applications/App/0.9/conf",
+                                    targetDirectory="/opt/tc/conf"),
+                           deployed("Infrastructure/ssh/tomcat/shop.war", "test.War", "Applications/App/0.9/shop.war",
+                                    targetDirectory="/opt/tc/webapps")])
+    by_description = {s.description: s for s in steps_of(w.plan(w.update()))}
+    assert by_description["Delete conf on tomcat"].parameters["target-file-name"] == "conf"
+    assert by_description["Update conf on tomcat"].parameters["target-file-name"] == "conf"
+    assert by_description["Copy named on tomcat"].parameters["target-file-name"] == "settings"
+    assert by_description["Update conf on tomcat"].parameters["target-path"] == "/opt/tc/conf"
+    # files and archives keep their own name, as before
+    assert "target-file-name" not in by_description["Update shop.war on tomcat"].parameters
+    assert "target-file-name" not in by_description["Delete shop.war on tomcat"].parameters
+    [delete] = [s for s in steps_of(w.plan(spec.prepare_undeploy(w.snap, w.types))) if "conf" in s.description]
+    assert (delete.description, delete.parameters["target-file-name"]) == ("Delete conf on tomcat", "conf")
 
 
 def test_generic_modify_without_modify_script_destroys_then_creates():
