@@ -56,7 +56,7 @@ def test_parallel_blocks_use_a_bounded_pool(h):
 
 def test_a_failing_branch_lets_the_others_finish_then_fails_the_task(h):
     task_id = h.create(parallel("Together", steps("Quick", step("fail", "quick", message="no")),
-                                steps("Slow", step("wait", "slow", seconds=0.8), step("noop", "slow 2"))),
+                                steps("Slow", step("wait", "slow", seconds=2.0), step("noop", "slow 2"))),
                        steps("After", step("noop", "after")))
     h.engine.start(task_id)
     assert h.wait_for(lambda: h.state(task_id) == "FAILING", what="FAILING")
