@@ -1,7 +1,8 @@
 """`deployit-cli`: parse the options, log in, run `ext/` scripts, then the `-f` script or the interactive shell.
 
 Exit status: 0 when all went well; 1 when the login fails, the server cannot be reached or a script
-ends with an uncaught exception; n for sys.exit(n); 2 for a bad command line.
+ends with an uncaught exception; n for sys.exit(n); 2 for a bad command line. `deployit-cli apply|generate`
+log in the same way and then run the command instead (deployit_cli.ascode.command).
 """
 
 from __future__ import annotations
@@ -52,6 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     if opts.help:
         sys.stdout.write(usage())
         return 0
+    command = None
+    if opts.command:  # `apply` / `generate`: repository as code (deployit_cli.ascode.command)
+        from .ascode.command import parse_command, usage as command_usage
+        try:
+            command = parse_command(opts.command, opts.command_args)
+        except UsageError as exc:
+            _err(f"{exc}\n\n{command_usage(opts.command)}")
+            return 2
+        if command.help:
+            sys.stdout.write(command_usage(opts.command))
+            return 0
     if opts.source and not os.path.isfile(opts.source):
         _err(f"Cannot run {opts.source}: there is no such file.")
         return 1
@@ -71,8 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         _err(str(exc))
         return 1
 
-    from .namespace import BANNER, build_namespace
     from .session import Session
+    if command is not None:
+        from .ascode.command import run
+        return run(command, Session(client))
+    from .namespace import BANNER, build_namespace
     session = Session(client)
     namespace = build_namespace(session)
     sys.argv = [opts.source or ""] + list(opts.arguments)

@@ -2,6 +2,10 @@
 
 Options may appear anywhere before `--` (args4j parses them wherever they are); every other token is
 an argument, and everything after `--` is an argument even when it starts with `-`.
+
+Our addition: when the first argument is a command (`apply`, `generate`; see deployit_cli.ascode.command)
+and no `-f` script came before it, the tokens after it that are not connection options are the command's
+(`command_args`): connection options may stand before or after the command, its own options after it.
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ Options:
 
 
 def usage() -> str:
+    from .ascode.command import USAGE_COMMANDS
     program = os.environ.get("DEPLOYIT_CLI_NAME") or "deployit-cli"
-    return f"Usage: {program} [options] [[--] arguments]\n\n{USAGE_OPTIONS}"
+    return f"Usage: {program} [options] [[--] arguments]\n\n{USAGE_OPTIONS}\n{USAGE_COMMANDS}"
 
 
 class UsageError(Exception):
@@ -54,6 +59,8 @@ class Options:
     quiet: bool = False
     help: bool = False
     arguments: list[str] = field(default_factory=list)
+    command: str | None = None  # apply or generate
+    command_args: list[str] = field(default_factory=list)
 
     @property
     def effective_port(self) -> int:
@@ -98,6 +105,8 @@ _VALUE_OPTIONS = {
 }
 _FLAG_OPTIONS = {"-q": "quiet", "-quiet": "quiet", "-secure": "secure", "-h": "help", "-help": "help"}
 _NUMBER_OPTIONS = {"port", "proxy_port", "socket_timeout"}
+_COMMANDS = ("apply", "generate")
+_COMMAND_OWN = {"-f", "-source", "-h", "-help"}  # after a command these are the command's options
 
 
 def parse(argv: list[str]) -> Options:
@@ -107,10 +116,16 @@ def parse(argv: list[str]) -> Options:
     while i < len(tokens):
         token = tokens[i]
         i += 1
+        if opts.command is None and token in _COMMANDS and not opts.arguments and opts.source is None:
+            opts.command = token
+            continue
         if token == "--":
-            opts.arguments.extend(tokens[i:])
+            (opts.command_args if opts.command else opts.arguments).extend(tokens[i:])
             break
         name, eq, inline = token.partition("=") if token.startswith("-") else (token, "", "")
+        if opts.command and (name in _COMMAND_OWN or (name not in _FLAG_OPTIONS and name not in _VALUE_OPTIONS)):
+            opts.command_args.append(token)
+            continue
         if name in _FLAG_OPTIONS and not eq:
             setattr(opts, _FLAG_OPTIONS[name], True)
         elif name in _VALUE_OPTIONS:

@@ -247,3 +247,37 @@ class Repository(CliObject):
         from ..taskexport import write_tasks_xml
         tasks = self._archived_tasks(beginDate, endDate)
         write_tasks_xml([t.raw for t in tasks], str(filePath))
+
+    # -- repository as code (deployit_cli.ascode) ------------------------------------------------
+    @signature("(List ids) : String", "(List ids, String path) : void",
+               "(List ids, String path, String artifactsDir) : void")
+    def generateYaml(self, ids, path=None, artifactsDir=None):
+        """The CIs under each id (e.g. ['Infrastructure/DEV', 'Environments/DEV']) as XL YAML (apiVersion
+        xl-deploy/v1, one document per root). Without a path: the YAML text. With a path: written there,
+        and a file that exists is updated in place, keeping its comments and the order of unchanged CIs.
+        With an artifacts folder, artifact files are downloaded there and named by `file: !file`.
+        Passwords appear as !secret placeholders, never in clear."""
+        from ..ascode.generate import generate_file, generate_text
+        from ..ascode.document import AsCodeError
+        ids = [ids] if isinstance(ids, (str, ConfigurationItem)) else list(ids or [])
+        try:
+            if path is None:
+                return generate_text(self._session, ids, None, artifactsDir)[0]
+            count = generate_file(self._session, ids, str(path), artifactsDir)
+        except AsCodeError as exc:
+            raise DeployitException(str(exc), 400) from None
+        print(f"Wrote {count} CI{'s' if count != 1 else ''} to {path}.")
+        return None
+
+    @signature("(String path) : List", "(String path, boolean dryRun) : List")
+    def applyYaml(self, path, dryRun=False):
+        """Create and update the CIs an XL YAML file describes (CIs it does not mention are left alone;
+        nothing is deleted). Returns the changes ('CREATE <id> (<type>)', 'UPDATE <id> (<type>): <properties>'),
+        empty when the repository already matches; printing them shows the full report. With dryRun=True
+        nothing is written. A file with an error writes nothing and raises one sentence naming file and line."""
+        from ..ascode.apply import apply_file
+        from ..ascode.document import AsCodeError
+        try:
+            return apply_file(self._session, str(path), bool(dryRun))
+        except AsCodeError as exc:
+            raise DeployitException(str(exc), 400) from None
