@@ -40,6 +40,8 @@ task.step.threads=8
 task.shutdown.timeout=5
 # Seconds an aborted step gets to stop before it is marked FAILED and left behind.
 task.abort.grace=5
+# Garbage collection keeps artifact files younger than this many seconds (an upload may be committing them).
+gc.grace.seconds=600
 """
 
 

@@ -71,6 +71,10 @@ def main(argv=None) -> int:
         signal.signal(sig, lambda *_: None)
     server = uvicorn.Server(uvicorn.Config(app, host=config.bind, port=config.port, log_config=None,
                                            access_log=False, timeout_graceful_shutdown=10))
+    def request_shutdown():
+        log.info("Shutdown requested through the REST API")
+        server.should_exit = True
+    services.request_shutdown = request_shutdown
     server.run()
     services.engine.dispose()
     log.info("deployit server stopped")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 from sqlalchemy.engine import Engine
 
@@ -12,12 +13,19 @@ from .engine.control import ControlTasks
 from .engine.engine import TaskEngine
 from .engine.reading import TaskViews
 from .engine.store import TaskStore
+from .exchange.tasks import Exchange
 from .planning.adapter import DeploymentService, load_rules
+from .maintenance import gc as garbage
+from .maintenance.mode import ServerMode
 from .packages.service import PackageService
 from .repository.artifacts import ArtifactStore
 from .repository.schema import make_engine
 from .repository.service import Repository
+from .security.audit import Audit
+from .security.policy import Policy
 from .security.secrets import Secrets
+from .security.service import Security
+from .security.store import SecurityStore
 from .security.users import UserStore
 from .types import TypeRegistry, load_registry
 
@@ -38,6 +46,14 @@ class Services:
     task_engine: TaskEngine
     task_views: TaskViews
     controls: ControlTasks
+    security: Security
+    policy: Policy
+    audit: Audit
+    exchange: Exchange | None = None
+    gc: garbage.GarbageCollector | None = None
+    mode: ServerMode = field(default_factory=ServerMode)
+    # Set by deployit-server (server/main.py): ends the process cleanly, as SIGTERM does.
+    request_shutdown: Callable[[], None] | None = None
 
 
 def build_services(config: ServerConfig) -> Services:
@@ -50,6 +66,8 @@ def build_services(config: ServerConfig) -> Services:
     users = UserStore(engine)
     if users.ensure_admin(config.admin_password):
         log.info("Created user admin")
+    security = Security(SecurityStore(engine), users, repository)
+    repository.security_changed = security.invalidate
     rules = load_rules(config.home, types)
     tasks = TaskStore(engine)
     deployments = DeploymentService(repository, types, secrets, rules, tasks)
@@ -59,9 +77,19 @@ def build_services(config: ServerConfig) -> Services:
                              step_threads=config.step_threads, deployments=deployments,
                              shutdown_timeout=_seconds(props, "task.shutdown.timeout", 5.0),
                              abort_grace=_seconds(props, "task.abort.grace", 5.0))
+    exchange = Exchange(repository, tasks, config.home, packages.limits)
+    for step_type in Exchange.STEP_TYPES:
+        task_engine.server_steps[step_type] = exchange.run_step
+    policy = Policy(security, repository, types, tasks)
+    collector = garbage.GarbageCollector(engine, repository.artifacts, tasks,
+                                         _seconds(props, "gc.grace.seconds", garbage.DEFAULT_GRACE))
+    task_engine.server_steps[garbage.STEP_TYPE] = collector.step
+    packages.authorize = policy.package_import
     return Services(config=config, engine=engine, types=types, secrets=secrets, repository=repository, users=users,
                     packages=packages, tasks=tasks, deployments=deployments, task_engine=task_engine,
-                    task_views=TaskViews(tasks, task_engine), controls=ControlTasks(repository, types, tasks))
+                    task_views=TaskViews(tasks, task_engine), controls=ControlTasks(repository, types, tasks),
+                    security=security, policy=policy, audit=Audit(engine, config.log_dir), gc=collector,
+                    exchange=exchange)
 
 
 def _seconds(props: dict, key: str, default: float) -> float:

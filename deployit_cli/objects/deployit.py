@@ -118,6 +118,25 @@ def format_description(desc) -> str:
     return "\n".join(lines)
 
 
+class ServerState:
+    """What deployit.getServerState() returns: `currentMode`, `maintenanceSince`, `maintenanceBy`,
+    `artifactFiles`, `artifactBytes`; printed as `RUNNING (12 artifact files, 34567 bytes)`."""
+
+    def __init__(self, data: dict):
+        self.data = dict(data)
+        self.currentMode = data.get("current-mode")
+        self.maintenanceSince = data.get("maintenanceSince")
+        self.maintenanceBy = data.get("maintenanceBy")
+        self.artifactFiles = data.get("artifactFiles")
+        self.artifactBytes = data.get("artifactBytes")
+
+    def __repr__(self) -> str:
+        since = f" since {self.maintenanceSince} by {self.maintenanceBy}" if self.maintenanceSince else ""
+        return f"{self.currentMode}{since} ({self.artifactFiles} artifact files, {self.artifactBytes} bytes)"
+
+    __str__ = __repr__
+
+
 class Deployit(CliObject):
     name = "deployit"
     description = "The main gateway to interfacing with XL Deploy."
@@ -283,6 +302,55 @@ class Deployit(CliObject):
     def listAllUnfinishedTasks(self):
         """Every user's tasks that are not archived yet (admin)."""
         return task_views(self._client.get("/tasks/v2/current/all"))
+
+    # -- server administration -----------------------------------------------------------------
+    @signature("() : void")
+    def runGarbageCollector(self):
+        """Delete the artifact files that no CI, deployed or unfinished task uses any more (admin). Runs
+        as a task (listUnfinishedTasks shows it meanwhile), waits for it and prints how many files and bytes
+        were freed; returns that sentence. Deleting packages only drops their references; this frees the
+        space. Files younger than the server's gc.grace.seconds are kept."""
+        answer = self._client.post("/server/gc")
+        task_id = str(answer.get("string") if isinstance(answer, dict) else answer)
+        outcome = taskwait.wait(self._client, task_id, start=False)
+        summary = None
+        try:
+            task = self._client.get(f"/tasks/v2/{quote_id(task_id)}/step/0_1_1")
+            lines = [l for l in str((task or {}).get("log") or "").splitlines() if l.startswith("Garbage collection")]
+            summary = lines[-1] if lines else None
+        except DeployitException:
+            pass
+        if outcome:
+            raise DeployitException(f"Garbage collection task {task_id} ended {outcome}.", 500)
+        if summary:
+            sys.stdout.write(summary + "\n")
+            sys.stdout.flush()
+        return summary
+
+    @signature("() : ServerState")
+    def getServerState(self):
+        """The server's mode (`.currentMode`: RUNNING or MAINTENANCE) and the artifact store's size
+        (`.artifactFiles`, `.artifactBytes`) (GET /server/state)."""
+        return ServerState(self._client.get("/server/state") or {})
+
+    @signature("() : void")
+    def startMaintenance(self):
+        """Put the server in maintenance mode (admin): it stays up and readable, and refuses every change
+        (503) until deployit.stopMaintenance(). Tasks already running go on."""
+        self._client.post("/server/maintenance/start")
+
+    @signature("() : void")
+    def stopMaintenance(self):
+        """End maintenance mode (admin): changes are allowed again."""
+        self._client.post("/server/maintenance/stop")
+
+    @signature("() : void")
+    def shutdown(self):
+        """Stop the server cleanly (admin), as SIGTERM does: running tasks stop after their current step.
+        The shell stays open but can do nothing more until the server is started again."""
+        self._client.post("/server/shutdown")
+        sys.stdout.write("The server is shutting down.\n")
+        sys.stdout.flush()
 
     # -- control tasks -------------------------------------------------------------------------
     @signature("(ConfigurationItem ci, String controlTaskName) : Control")

@@ -248,6 +248,76 @@ class Repository(CliObject):
         tasks = self._archived_tasks(beginDate, endDate)
         write_tasks_xml([t.raw for t in tasks], str(filePath))
 
+    # -- export and import (server/exchange) -------------------------------------------------------
+    def _export_task(self, exportRootId, exportDir):
+        everything = exportRootId is None or (isinstance(exportRootId, str) and not exportRootId.strip().strip("/"))
+        root = None if everything else id_of(exportRootId, "the export root")
+        path = f"/repository/export/{quote_id(root)}" if root else "/repository/export"
+        params = {"exportDir": str(exportDir)} if exportDir else None
+        return self._client.post(path, params=params)
+
+    @signature("(String exportRootId) : String", "(String exportRootId, String exportDir) : String")
+    def exportCis(self, exportRootId, exportDir=None):
+        """Create the task that exports the CIs under exportRootId ('/' or None: everything) with their
+        artifact files to <server home>/export/<Root>-<yyyyMMddTHHmmss>.zip (or to exportDir on the server).
+        Returns the task id; start it with deployit.startTaskAndWait(id)."""
+        return self._export_task(exportRootId, exportDir)["string"]
+
+    @signature("(String exportRootId) : String", "(String exportRootId, String exportDir) : String")
+    def exportCisAndWait(self, exportRootId, exportDir=None):
+        """Export as exportCis does, run the task and wait for it; returns the export file's name."""
+        from .. import taskwait
+        answer = self._export_task(exportRootId, exportDir)
+        failed = taskwait.wait(self._client, answer["string"], start=True)
+        if failed:
+            raise DeployitException(f"The export task {answer['string']} ended {failed}.", 500)
+        return answer["file"]
+
+    def _import_task(self, archiveLocation):
+        import os
+        source = str(archiveLocation or "").strip()
+        if not source:
+            raise DeployitException("Name the archive to import: a file in the server's export folder or a file "
+                                    "on this machine.", 400)
+        path = os.path.expanduser(source)
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                return self._client.request("POST", "/repository/import",
+                                            files={"archive": (os.path.basename(path), handle, "application/zip")})
+        return self._client.post("/repository/import", params={"archive": os.path.basename(source)
+                                                               if os.path.isabs(source) else source})
+
+    @signature("(String archiveLocation) : String")
+    def importCis(self, archiveLocation):
+        """Create the task that imports an archive written by exportCis: a file name in the server's export
+        folder, or a file on this machine (uploaded first). Importing first removes the content of the
+        exported location, then creates the archive's CIs and files in one transaction. Returns the task id."""
+        return self._import_task(archiveLocation)["string"]
+
+    @signature("(String archiveLocation) : void")
+    def importCisAndWait(self, archiveLocation):
+        """Import as importCis does, run the task and wait for it."""
+        from .. import taskwait
+        task_id = self._import_task(archiveLocation)["string"]
+        failed = taskwait.wait(self._client, task_id, start=True)
+        if failed:
+            raise DeployitException(f"The import task {task_id} ended {failed}.", 500)
+
+    @signature("(String directoryPath, String versionId) : void")
+    def exportDar(self, directoryPath, versionId):
+        """Write a package version as a DAR, <directoryPath>/<application>-<version>.dar, that imports again
+        to the same package."""
+        import os
+        version = id_of(versionId, "the version")
+        response = self._client.get(f"/package/export/{quote_id(version)}", raw=True)
+        parts = version.split("/")
+        folder = os.path.expanduser(str(directoryPath))
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{parts[-2]}-{parts[-1]}.dar")
+        with open(path, "wb") as out:
+            out.write(response.content)
+        print(f"finished writing file to {path}")
+
     # -- repository as code (deployit_cli.ascode) ------------------------------------------------
     @signature("(List ids) : String", "(List ids, String path) : void",
                "(List ids, String path, String artifactsDir) : void")

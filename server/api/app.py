@@ -1,4 +1,5 @@
-"""The ASGI application: routes under the REST prefix, basic auth, body size limit, JSON errors."""
+"""The ASGI application: routes under the REST prefix, basic auth and the login permission, the audit
+trail, body size limit, JSON errors."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 
 from ..errors import DeployitError, PayloadTooLarge
-from . import control, deployment, metadata, packages, repository, server_info, tasks
+from . import control, deployment, exchange, metadata, packages, repository, security, server_admin, server_info, tasks
+from .guard import admin_only
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +80,13 @@ class BodyLimitMiddleware:
 
 
 class BasicAuthMiddleware:
-    """Every request needs valid HTTP basic credentials; the user name goes in scope['deployit.user']."""
+    """Every request needs valid HTTP basic credentials (else 401) of a user holding the `login`
+    permission (else 403); the user name goes in scope['deployit.user']."""
 
-    def __init__(self, app, users):
+    def __init__(self, app, users, security=None):
         self.app = app
         self.users = users
+        self.security = security
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -93,6 +97,8 @@ class BasicAuthMiddleware:
             return await _send_json(send, 401, "Authentication required: send valid credentials with HTTP basic auth.",
                                     [(b"www-authenticate", b'Basic realm="XL Deploy"')])
         scope["deployit.user"] = username
+        if self.security is not None and not self.security.may_login(username):
+            return await _send_json(send, 403, f"User {username} does not have permission login.")
         await self.app(scope, receive, send)
 
     async def _authenticate(self, header: bytes) -> str | None:
@@ -109,6 +115,126 @@ class BasicAuthMiddleware:
         ok = self.users.recently_verified(username, password) or \
             await run_in_threadpool(self.users.authenticate, username, password)
         return username if ok else None
+
+
+CHANGING_METHODS = ("POST", "PUT", "DELETE", "PATCH")
+AUDITED_PARAMS = ("newId", "newName", "time")
+MESSAGE_STATUSES = (401, 403, 404, 409)  # their messages name ids and permissions, never values
+
+
+def route_of(routes, prefix: str, scope):
+    """The route (and its path parameters) a request under the REST prefix goes to, or (None, {})."""
+    from starlette.routing import Match
+    path = scope.get("path", "")
+    prefix = prefix.rstrip("/")
+    if not path.startswith(prefix + "/"):
+        return None, {}
+    sub = {"type": "http", "path": path[len(prefix):], "method": scope.get("method"), "root_path": ""}
+    for route in routes:
+        match, child = route.matches(sub)
+        if match == Match.FULL:
+            return route, child.get("path_params", {})
+    return None, {}
+
+
+class MaintenanceMiddleware:
+    """While the server is in maintenance mode, refuse every request that may change something (POST,
+    PUT, DELETE, PATCH) with a 503 and one sentence, except POSTs that only read (`changes=False`) and
+    the routes marked `__maintenance__` (maintenance start/stop, shutdown)."""
+
+    def __init__(self, app, mode, routes, prefix: str):
+        self.app, self.mode, self.routes, self.prefix = app, mode, routes, prefix
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not self.mode.maintenance or scope.get("method") not in CHANGING_METHODS:
+            return await self.app(scope, receive, send)
+        route, _ = route_of(self.routes, self.prefix, scope)
+        endpoint = getattr(route, "endpoint", None)
+        if endpoint is not None and (getattr(endpoint, "__changes__", True) is False
+                                     or getattr(endpoint, "__maintenance__", False)):
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")[len(self.prefix.rstrip("/")):] or scope.get("path", "")
+        return await _send_json(send, 503, self.mode.refusal(scope.get("method"), path))
+
+
+def basic_username(header: bytes) -> str | None:
+    """The user name of a basic auth header (never the password), for the audit of refused logins."""
+    if not header.lower().startswith(b"basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[0][:255] or None
+
+
+class AuditMiddleware:
+    """Records each request that may change something (POST, PUT, DELETE to a route not marked
+    `changes=False`), refused ones included, in the audit trail; never its body."""
+
+    def __init__(self, app, audit, routes, prefix: str):
+        self.app = app
+        self.audit = audit
+        self.routes = routes
+        self.prefix = prefix.rstrip("/")
+
+    def _route(self, scope):
+        path = scope.get("path", "")
+        if not path.startswith(self.prefix + "/"):
+            return None, {}
+        sub = {"type": "http", "path": path[len(self.prefix):], "method": scope.get("method"), "root_path": ""}
+        from starlette.routing import Match
+        for route in self.routes:
+            match, child = route.matches(sub)
+            if match == Match.FULL:
+                return route, child.get("path_params", {})
+        return None, {}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") not in CHANGING_METHODS:
+            return await self.app(scope, receive, send)
+        route, params = self._route(scope)
+        if route is not None and getattr(route.endpoint, "__changes__", True) is False:
+            return await self.app(scope, receive, send)
+        state = {"status": 500, "body": b""}
+
+        async def recording_send(message):
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                if state["status"] >= 400 and len(state["body"]) < 4096:
+                    state["body"] += message.get("body", b"")
+                if not message.get("more_body"):
+                    self._record(scope, route, params, state)
+            await send(message)
+
+        await self.app(scope, receive, recording_send)
+
+    def _record(self, scope, route, params, state) -> None:
+        status = state["status"]
+        template = route.path.replace(":path", "") if route is not None else scope.get("path", "")[len(self.prefix):]
+        named = [str(v) for v in params.values() if v not in (None, "")]
+        named += [i for i in (scope.get("state") or {}).get("audit_ids", []) if i not in named]
+        target = " ".join(named) or None
+        query = scope.get("query_string", b"").decode("latin-1")
+        if query:
+            from urllib.parse import parse_qsl
+            extra = [f"{k}={v}" for k, v in parse_qsl(query) if k in AUDITED_PARAMS]
+            if extra:
+                target = " ".join(filter(None, [target] + extra))
+        message = None
+        if status in MESSAGE_STATUSES:
+            try:
+                message = json.loads(state["body"] or b"{}").get("message")
+            except (ValueError, AttributeError):
+                message = None
+        user = scope.get("deployit.user")
+        if user is None:
+            user = basic_username(dict(scope.get("headers") or []).get(b"authorization", b""))
+        client = scope.get("client")
+        self.audit.record(user=user, action=f"{scope.get('method')} {template}", method=scope.get("method"),
+                          path=scope.get("path", ""), target=target, address=client[0] if client else None,
+                          status=status, message=message)
 
 
 async def deployit_error(request: Request, exc: DeployitError):
@@ -138,17 +264,39 @@ def lifespan_of(services):
             yield
         finally:
             await run_in_threadpool(services.task_engine.shutdown)
+            audit = getattr(services, "audit", None)
+            if audit is not None:
+                await run_in_threadpool(audit.close)
     return lifespan
 
 
+def api_routes() -> list:
+    """Every REST route (relative to the REST prefix)."""
+    return repository.routes + metadata.routes + server_info.routes + packages.routes + deployment.routes + \
+        tasks.routes + control.routes + security.routes + exchange.routes + server_admin.routes
+
+
+def guarded_routes() -> list:
+    """The routes, each handler that declares no permission (`@needs`) made admin-only."""
+    routes = api_routes()
+    for n, route in enumerate(routes):
+        if not hasattr(route.endpoint, "__needs__"):
+            log.warning("Route %s %s declares no permission; only admins may call it", route.methods, route.path)
+            routes[n] = Route(route.path, admin_only(route.endpoint), methods=sorted(route.methods - {"HEAD"}))
+    return routes
+
+
 def create_app(services) -> Starlette:
-    routes = repository.routes + metadata.routes + server_info.routes + packages.routes + deployment.routes + \
-        tasks.routes + control.routes
+    routes = guarded_routes()
     api = Starlette(routes=routes, exception_handlers={
         DeployitError: deployit_error, HTTPException: http_error, Exception: unexpected_error})
     api.state.services = services
     app = Starlette(routes=[Mount(services.config.rest_prefix, app=api)],
                     exception_handlers={HTTPException: http_error}, lifespan=lifespan_of(services))
     app.state.services = services
-    protected = BasicAuthMiddleware(app, services.users)
-    return BodyLimitMiddleware(protected, services.config.max_request_size)
+    mode = getattr(services, "mode", None)
+    inner = MaintenanceMiddleware(app, mode, routes, services.config.rest_prefix) if mode is not None else app
+    protected = BasicAuthMiddleware(inner, services.users, getattr(services, "security", None))
+    audited = AuditMiddleware(protected, services.audit, routes, services.config.rest_prefix) \
+        if getattr(services, "audit", None) is not None else protected
+    return BodyLimitMiddleware(audited, services.config.max_request_size)

@@ -2,9 +2,16 @@
 
 Bodies and answers are the Deployment JSON of server/planning/wire.py. A deployment that does not
 validate is refused with 400 and `{"message": ..., "validation-messages": [...]}`.
+
+Preparing, mapping, validating and previewing need read on the environment and the version; creating
+the task needs the deploy permission on the environment (server/security/policy.py). The Deployment
+JSON carries secrets as `{b64}` ciphertext, so that a client can send it back as it came; previews
+(plans and changes, which are not sent back) show them as ********.
 """
 
 from __future__ import annotations
+
+import functools
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -12,7 +19,9 @@ from starlette.routing import Route
 
 from ..errors import BadRequest
 from ..planning.adapter import ValidationFailed
+from ..security.permissions import READ, TASK_PREVIEW_STEP
 from .common import boolean, call, json_body, ok, services, string, user
+from .guard import audit, check, mask_secrets, needs, policy, require
 
 
 def _service(request: Request):
@@ -27,6 +36,7 @@ def _param(request: Request, name: str, required: bool = True) -> str | None:
 
 
 def _validated(handler):
+    @functools.wraps(handler)
     async def route(request: Request):
         try:
             return await handler(request)
@@ -35,27 +45,44 @@ def _validated(handler):
     return route
 
 
+@needs("read on the version and the environment")
 async def prepare_initial(request: Request):
+    require(request, READ, _param(request, "version"))
+    require(request, READ, _param(request, "environment"))
     return ok(await call(_service(request).prepare_initial, _param(request, "version"), _param(request, "environment")))
 
 
+@needs("read on the version and the deployed application")
 async def prepare_update(request: Request):
+    require(request, READ, _param(request, "version"))
+    require(request, READ, _param(request, "deployedApplication"))
     return ok(await call(_service(request).prepare_update, _param(request, "version"),
                          _param(request, "deployedApplication")))
 
 
+@needs("read on the deployed application")
 async def prepare_undeploy(request: Request):
+    require(request, READ, _param(request, "deployedApplication"))
     return ok(await call(_service(request).prepare_undeploy, _param(request, "deployedApplication")))
 
 
+async def _readable(request: Request) -> dict:
+    data = await json_body(request, dict)
+    await check(request, policy(request).deployment_read, data)
+    return data
+
+
+@needs("read on the environment and the version", changes=False)
 async def prepare_deployeds(request: Request):
-    return ok(await call(_service(request).auto_deployeds, await json_body(request, dict)))
+    return ok(await call(_service(request).auto_deployeds, await _readable(request)))
 
 
+@needs("read on the environment and the version", changes=False)
 async def generate_all(request: Request):
-    return ok(await call(_service(request).generate_all, await json_body(request, dict)))
+    return ok(await call(_service(request).generate_all, await _readable(request)))
 
 
+@needs("read on the environment and the version", changes=False)
 async def generate_selected(request: Request):
     ids = request.query_params.getlist("deployables")
     body = await json_body(request)
@@ -63,51 +90,74 @@ async def generate_selected(request: Request):
         ids, body = body.get("deployables") or [], body["deployment"]
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
+    await check(request, policy(request).deployment_read, body)
     return ok(await call(_service(request).generate_selected, body, ids))
 
 
+@needs("read on the environment and the version", changes=False)
 async def generate_single(request: Request):
-    return ok(await call(_service(request).generate_single, await json_body(request, dict),
+    return ok(await call(_service(request).generate_single, await _readable(request),
                          _param(request, "deployable"), _param(request, "container"),
                          _param(request, "deployedtype", required=False)))
 
 
+@needs("read on the environment and the version", changes=False)
 async def validate(request: Request):
-    return ok(await call(_service(request).validate, await json_body(request, dict)))
+    return ok(await call(_service(request).validate, await _readable(request)))
 
 
+@needs("deploy#initial, deploy#upgrade or deploy#undeploy on the environment; read on the version and the containers")
 async def create_task(request: Request):
-    return string(await call(_service(request).create_task, await json_body(request, dict), user(request)))
+    data = await json_body(request, dict)
+    app = data.get("application") if isinstance(data.get("application"), dict) else {}
+    audit(request, app.get("id") if isinstance(app.get("id"), str) else None)
+    await check(request, policy(request).deployment_read, data)
+    await check(request, policy(request).deployment, data)
+    task_id = await call(_service(request).create_task, data, user(request))
+    audit(request, task_id)
+    return string(task_id)
 
 
+@needs("the task's owner or admin, with the deploy permission that undoes it on its environment")
 async def rollback(request: Request):
     """A ROLLBACK task returning the repository to its state before the task (server/engine/rollback.py)."""
-    return string(await call(services(request).task_engine.rollback, request.path_params["task"], user(request)))
+    await check(request, policy(request).rollback, request.path_params["task"])
+    task_id = await call(services(request).task_engine.rollback, request.path_params["task"], user(request))
+    audit(request, task_id)
+    return string(task_id)
 
 
+@needs("read on the environment and the version", changes=False)
 async def preview_block(request: Request):
-    return ok(await call(_service(request).preview_block, await json_body(request, dict)))
+    return ok(mask_secrets(await call(_service(request).preview_block, await _readable(request))))
 
 
+@needs("task#preview_step; read on the environment and the version", changes=False)
 async def preview_step(request: Request):
+    require(request, TASK_PREVIEW_STEP)
     try:
         step_nr = int(request.path_params["step"])
     except ValueError:
         raise BadRequest(f"Step number '{request.path_params['step']}' must be a number.") from None
-    return ok(await call(_service(request).preview_step, await json_body(request, dict),
-                         request.path_params["block"], step_nr))
+    return ok(mask_secrets(await call(_service(request).preview_step, await _readable(request),
+                                      request.path_params["block"], step_nr)))
 
 
+@needs("read on the environment and the version", changes=False)
 async def preview_changes(request: Request):
-    return ok(await call(_service(request).preview_changes, await json_body(request, dict)))
+    return ok(mask_secrets(await call(_service(request).preview_changes, await _readable(request))))
 
 
+@needs("read on the environment")
 async def exists(request: Request):
+    require(request, READ, _param(request, "environment"))
     return boolean(await call(_service(request).is_deployed, _param(request, "application"),
                               _param(request, "environment")))
 
 
+@needs("read on the environment")
 async def dictionary(request: Request):
+    require(request, READ, _param(request, "environment"))
     return ok(await call(_service(request).effective_dictionary, _param(request, "environment"),
                          _param(request, "application", required=False), _param(request, "container", required=False)))
 

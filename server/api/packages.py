@@ -1,4 +1,8 @@
-"""PackageService routes: /package/import (list and import by name), /package/upload, /package/fetch(2)."""
+"""PackageService routes: /package/import (list and import by name), /package/upload, /package/fetch(2).
+
+Importing needs import#initial (first version of an application) or import#upgrade on the application,
+checked by the package service once the manifest is read (server/security/policy.py).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,15 @@ from starlette.routing import Route
 from ..errors import BadRequest
 from ..packages.service import PackageService
 from .common import call, json_body, ok, services, user
+from ..security.permissions import IMPORT_INITIAL, IMPORT_UPGRADE
+from .guard import audit, needs, security
+
+
+def _may_import(request: Request) -> None:
+    """Before a package is read: the caller must be able to import into some application (the
+    application's own permission is checked once the manifest names it)."""
+    security(request).require_somewhere(user(request), (IMPORT_INITIAL, IMPORT_UPGRADE), "Applications",
+                                        "application")
 
 UPLOAD_SPOOL = 8 * 1024 * 1024
 
@@ -20,22 +33,28 @@ def _packages(request: Request) -> PackageService:
 
 
 def _version(request: Request, rec):
+    audit(request, rec.id)
     return ok(services(request).repository.to_json(rec))
 
 
+@needs("login")
 async def list_importable(request: Request):
     """`["PetClinic/1.0", "PetClinic-2.0.dar", …]`: the importable packages folder's packages."""
     return ok(await call(_packages(request).list_importable))
 
 
+@needs("import#initial (first version) or import#upgrade on the application")
 async def import_named(request: Request):
+    _may_import(request)
     rec = await call(_packages(request).import_named, request.path_params["file"], user(request))
     return _version(request, rec)
 
 
+@needs("import#initial (first version) or import#upgrade on the application")
 async def upload(request: Request):
     """Multipart upload of a DAR: one file part (XL Deploy names it `fileData`; any name is accepted).
     A body that is not multipart is taken as the DAR itself."""
+    _may_import(request)
     name = request.path_params["file"]
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/"):
@@ -58,8 +77,10 @@ async def upload(request: Request):
     return _version(request, rec)
 
 
+@needs("import#initial (first version) or import#upgrade on the application")
 async def fetch(request: Request):
     """Body: the URL, as a JSON string or plain text (XL Deploy's deprecated form of fetch2)."""
+    _may_import(request)
     raw = (await request.body()).decode("utf-8", "replace").strip()
     try:
         url = json.loads(raw) if raw.startswith('"') else raw
@@ -71,8 +92,10 @@ async def fetch(request: Request):
     return _version(request, rec)
 
 
+@needs("import#initial (first version) or import#upgrade on the application")
 async def fetch2(request: Request):
     """Body: `{"url": ..., "user": ..., "password": ...}` (user and password optional)."""
+    _may_import(request)
     params = await json_body(request, dict)
     url, username, password = params.get("url"), params.get("user"), params.get("password")
     if not isinstance(url, str) or not url.strip():

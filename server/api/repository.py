@@ -1,4 +1,8 @@
-"""RepositoryService routes: /repository/ci, /cis, /exists, /copy, /move, /rename, /query, /history."""
+"""RepositoryService routes: /repository/ci, /cis, /exists, /copy, /move, /rename, /query, /history.
+
+Reading needs `read` on the CI, writing `repo#edit` (deleting a package `import#remove`); queries
+return only the CIs the caller may read. Password values leave as ********.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,10 @@ from starlette.routing import Route
 
 from ..errors import BadRequest, NotFound
 from ..repository.service import ArtifactUpload
+from ..repository.values import ref_id
+from ..security.permissions import READ, REPO_EDIT
 from .common import boolean, call, int_param, json_body, no_content, ok, services, user
+from .guard import audit, check, needs, policy, require, require_each, security
 
 
 def _repo(request: Request):
@@ -47,12 +54,26 @@ async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
     return ci_data, upload
 
 
+def _ids(items) -> list[str]:
+    """The ids of a list of CIs or ids, as far as they can be read (the repository refuses the rest)."""
+    out = []
+    for item in items:
+        try:
+            out.append(ref_id(item.get("id") if isinstance(item, dict) else item, "Each entry"))
+        except Exception:
+            continue
+    return out
+
+
+@needs("read on the CI")
 async def read_ci(request: Request):
     repo = _repo(request)
     ci_id = _id(request)
     if ci_id == "read":  # xldeploy-py reads many CIs with GET /repository/ci/read and a list body
         ids = await json_body(request, list)
+        require_each(request, READ, _ids(ids))
         return ok([repo.to_json(r) for r in await call(repo.read_many, ids)])
+    require(request, READ, ci_id)
     version = request.query_params.get("version")
     if version:
         rec = await call(repo.read_version, ci_id, int_param(request, "version", 0))
@@ -61,7 +82,9 @@ async def read_ci(request: Request):
     return ok(repo.to_json(rec))
 
 
+@needs("repo#edit on the CI")
 async def create_ci(request: Request):
+    require(request, REPO_EDIT, _id(request))
     repo = _repo(request)
     data, upload = await _ci_with_file(request)
     data.setdefault("id", _id(request))
@@ -71,42 +94,64 @@ async def create_ci(request: Request):
     return ok(repo.to_json(rec))
 
 
+@needs("repo#edit on the CI")
 async def update_ci(request: Request):
+    require(request, REPO_EDIT, _id(request))
     repo = _repo(request)
     data, upload = await _ci_with_file(request)
     rec = await call(repo.update, _id(request), data, user(request), upload)
     return ok(repo.to_json(rec))
 
 
+@needs("repo#edit on the CI and all below it (import#remove for a package)")
 async def delete_ci(request: Request):
+    await check(request, policy(request).delete, _id(request))
     await call(_repo(request).delete, _id(request), user(request))
     return no_content()
 
 
+@needs("repo#edit on each CI")
 async def create_cis(request: Request):
     repo = _repo(request)
-    recs = await call(repo.create_many, await json_body(request, list), user(request))
+    items = await json_body(request, list)
+    audit(request, *_ids(items))
+    require_each(request, REPO_EDIT, _ids(items))
+    recs = await call(repo.create_many, items, user(request))
     return ok([repo.to_json(r) for r in recs])
 
 
+@needs("repo#edit on each CI")
 async def update_cis(request: Request):
     repo = _repo(request)
-    recs = await call(repo.update_many, await json_body(request, list), user(request))
+    items = await json_body(request, list)
+    audit(request, *_ids(items))
+    require_each(request, REPO_EDIT, _ids(items))
+    recs = await call(repo.update_many, items, user(request))
     return ok([repo.to_json(r) for r in recs])
 
 
+@needs("read on each CI", changes=False)
 async def read_cis(request: Request):
     repo = _repo(request)
-    recs = await call(repo.read_many, await json_body(request, list))
+    ids = await json_body(request, list)
+    require_each(request, READ, _ids(ids))
+    recs = await call(repo.read_many, ids)
     return ok([repo.to_json(r) for r in recs])
 
 
+@needs("repo#edit on each CI and all below it (import#remove for a package)")
 async def delete_cis(request: Request):
-    await call(_repo(request).delete_many, await json_body(request, list), user(request))
+    ids = await json_body(request, list)
+    audit(request, *_ids(ids))
+    for ci_id in _ids(ids):
+        await check(request, policy(request).delete, ci_id)
+    await call(_repo(request).delete_many, ids, user(request))
     return no_content()
 
 
+@needs("read on the CI")
 async def exists(request: Request):
+    require(request, READ, _id(request))
     return boolean(await call(_repo(request).exists, _id(request)))
 
 
@@ -117,19 +162,27 @@ def _required_param(request: Request, name: str) -> str:
     return value
 
 
+@needs("read on the CI (and all below it), repo#edit on newId")
 async def copy_ci(request: Request):
+    require(request, REPO_EDIT, _required_param(request, "newId"))
+    await check(request, policy(request).subtree, _id(request), READ)
     repo = _repo(request)
     rec = await call(repo.copy, _id(request), _required_param(request, "newId"), user(request))
     return ok(repo.to_json(rec))
 
 
+@needs("repo#edit on the CI (and all below it) and on newId")
 async def move_ci(request: Request):
+    require(request, REPO_EDIT, _required_param(request, "newId"))
+    await check(request, policy(request).subtree, _id(request), REPO_EDIT)
     repo = _repo(request)
     rec = await call(repo.move, _id(request), _required_param(request, "newId"), user(request))
     return ok(repo.to_json(rec))
 
 
+@needs("repo#edit on the CI (and all below it)")
 async def rename_ci(request: Request):
+    await check(request, policy(request).subtree, _id(request), REPO_EDIT)
     repo = _repo(request)
     rec = await call(repo.rename, _id(request), _required_param(request, "newName"), user(request))
     return ok(repo.to_json(rec))
@@ -144,26 +197,48 @@ def _query_args(request: Request) -> dict:
                 page=int_param(request, "page", 0), per_page=int_param(request, "resultsPerPage", -1))
 
 
+async def _readable_query(request: Request):
+    """The query's CIs the caller may read. For a caller who is not an admin the page is cut from the
+    readable results, so pages hold what they would if the hidden CIs did not exist."""
+    args = _query_args(request)
+    caller = user(request)
+    if security(request).is_admin(caller):
+        return await call(_repo(request).query, **args)
+    page, per_page = args.pop("page"), args.pop("per_page")
+    may_read = security(request).reader(caller)
+    recs = [r for r in await call(_repo(request).query, **args) if may_read(r.id)]
+    if per_page is not None and per_page > 0:
+        start = max(page, 0) * per_page
+        recs = recs[start:start + per_page]
+    return recs
+
+
+@needs("login; answers only the CIs the caller may read")
 async def query(request: Request):
     """List of CI references `{"ref": id, "type": type}`, ordered by id."""
-    recs = await call(_repo(request).query, **_query_args(request))
+    recs = await _readable_query(request)
     return ok([{"ref": r.id, "type": r.type} for r in recs])
 
 
+@needs("login; answers only the CIs the caller may read")
 async def query_v3(request: Request):
-    recs = await call(_repo(request).query, **_query_args(request))
+    recs = await _readable_query(request)
     return ok([{"ref": r.id, "type": r.type, "lastModified": r.modified_at} for r in recs])
 
 
+@needs("read on the CI")
 async def history(request: Request):
     """Versions of a CI, oldest first: version, revision, action, changedBy, changedAt."""
+    require(request, READ, _id(request))
     entries = await call(_repo(request).history, _id(request))
     return ok([{k: v for k, v in e.items() if not k.startswith("_")} for e in entries])
 
 
+@needs("read on the CI")
 async def download_artifact(request: Request):
     repo = _repo(request)
     ci_id = _id(request)
+    require(request, READ, ci_id)
     await call(repo.read, ci_id)
     found = await call(repo.artifact_file, ci_id)
     if found is None:

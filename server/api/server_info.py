@@ -7,8 +7,10 @@ from starlette.routing import Route
 
 from .. import __version__
 from .common import ok, services
+from .guard import needs
 
 
+@needs("login")
 async def info(request: Request):
     svc = services(request)
     plugins = sorted({d.source.split("/")[-1] for d in svc.types.types.values()})

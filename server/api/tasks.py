@@ -5,6 +5,11 @@ add-pause answer the task. A state that does not allow the action is a 409 namin
 state. Task, block and step JSON: server/engine/views.py. `/tasks/v2/query` and `/export` list
 archived tasks completed between `begindate` and `enddate` (yyyy-MM-dd, both included), paged with
 `page` (from 1) and `resultsPerPage` (at most 1000); the total is in the `X-Total-Count` header.
+
+Who may do what is server/security/policy.py's: a task is seen by its owner, admins and readers of its
+environment and application; acted on by its owner and admins; reports (query, export) need
+report#view and list only the tasks the caller may see. Step parameters that are secrets show as
+********.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from ..errors import BadRequest
+from ..security.permissions import ADMIN, REPORT_VIEW
 from .common import call, int_param, json_body, no_content, ok, services, user
+from .guard import check, mask_secrets, needs, policy, require, security
 
 
 def _engine(request: Request):
@@ -30,106 +37,154 @@ def _id(request: Request) -> str:
 
 
 # -- reading -----------------------------------------------------------------------------------
+SEE = "the task's owner, admin, or read on its environment and application"
+ACT = "the task's owner or admin"
+
+
+async def _see(request: Request) -> None:
+    await check(request, policy(request).see, _id(request))
+
+
+@needs(SEE)
 async def get_task(request: Request):
-    return ok(await call(_views(request).task, _id(request)))
+    await _see(request)
+    return ok(mask_secrets(await call(_views(request).task, _id(request))))
 
 
+@needs(SEE)
 async def get_block(request: Request):
-    return ok(await call(_views(request).block, _id(request), request.path_params["block"], False))
+    await _see(request)
+    return ok(mask_secrets(await call(_views(request).block, _id(request), request.path_params["block"], False)))
 
 
+@needs(SEE)
 async def get_block_steps(request: Request):
-    return ok(await call(_views(request).block, _id(request), request.path_params["block"], True))
+    await _see(request)
+    return ok(mask_secrets(await call(_views(request).block, _id(request), request.path_params["block"], True)))
 
 
+@needs(SEE)
 async def get_step(request: Request):
-    return ok(await call(_views(request).step, _id(request), request.path_params["path"]))
+    await _see(request)
+    return ok(mask_secrets(await call(_views(request).step, _id(request), request.path_params["path"])))
 
 
+@needs(SEE)
 async def get_step_log(request: Request):
+    await _see(request)
     text = await call(_views(request).step_log, _id(request), request.path_params["path"])
     if "application/json" in request.headers.get("accept", "") and "text/plain" not in request.headers.get("accept", ""):
         return ok({"log": text})
     return PlainTextResponse(text)
 
 
+@needs("login; the caller's own tasks")
 async def current(request: Request):
-    return ok(await call(_views(request).current, user(request)))
+    return ok(mask_secrets(await call(_views(request).current, user(request))))
 
 
+@needs("admin")
 async def current_all(request: Request):
-    return ok(await call(_views(request).current, None))
+    require(request, ADMIN)
+    return ok(mask_secrets(await call(_views(request).current, None)))
 
 
 async def _archived(request: Request, with_steps: bool):
+    require(request, REPORT_VIEW)
     q = request.query_params
+    caller = user(request)
+    visible = None
+    if not security(request).is_admin(caller):
+        reader = security(request).reader(caller)
+        visible = lambda record: policy(request).may_see(caller, record, reader)  # noqa: E731
     tasks, total = await call(_views(request).archived, q.get("begindate"), q.get("enddate"),
-                              int_param(request, "page", 1), int_param(request, "resultsPerPage", -1), with_steps)
-    return JSONResponse(tasks, headers={"X-Total-Count": str(total)})
+                              int_param(request, "page", 1), int_param(request, "resultsPerPage", -1), with_steps,
+                              visible)
+    return JSONResponse(mask_secrets(tasks), headers={"X-Total-Count": str(total)})
 
 
+@needs("report#view; lists the tasks the caller may see")
 async def query(request: Request):
     return await _archived(request, False)
 
 
+@needs("report#view; lists the tasks the caller may see")
 async def export(request: Request):
     return await _archived(request, True)
 
 
 # -- actions -----------------------------------------------------------------------------------
 def _action(name: str):
+    @needs(ACT)
     async def route(request: Request):
+        await check(request, policy(request).act, _id(request), name)
         await call(getattr(_engine(request), name), _id(request))
         return no_content()
     return route
 
 
+@needs(ACT)
 async def schedule(request: Request):
+    await check(request, policy(request).act, _id(request), "schedule")
     await call(_engine(request).schedule, _id(request), request.query_params.get("time"))
     return no_content()
 
 
+@needs("admin, or the task's owner with task#assign")
 async def assign(request: Request):
+    await check(request, policy(request).assign, _id(request))
     await call(_engine(request).assign, _id(request), request.path_params["owner"])
     return ok(await call(_views(request).task, _id(request)))
 
 
+@needs("task#takeover on the task's environment")
 async def takeover(request: Request):
+    await check(request, policy(request).takeover, _id(request))
     await call(_engine(request).takeover, _id(request), request.path_params["owner"], user(request))
     return ok(await call(_views(request).task, _id(request)))
 
 
 def _skip(skip: bool):
+    @needs(ACT + ", with task#skip_step on the task's environment")
     async def route(request: Request):
+        await check(request, policy(request).skip, _id(request))
         paths = await json_body(request, list)
         await call(_engine(request).skip, _id(request), paths, skip)
         return ok(await call(_views(request).task, _id(request)))
     return route
 
 
+@needs(ACT)
 async def add_pause(request: Request):
+    await check(request, policy(request).act, _id(request), "change the plan of")
     await call(_engine(request).add_pause, _id(request), request.path_params["path"])
     return ok(await call(_views(request).task, _id(request)))
 
 
 # -- the older /task API -----------------------------------------------------------------------
+@needs(SEE)
 async def legacy_task(request: Request):
-    task = await call(_views(request).task, _id(request))
+    await _see(request)
+    task = mask_secrets(await call(_views(request).task, _id(request)))
     task.pop("block", None)
-    task["steps"] = await call(_views(request).flat_steps, _id(request))
+    task["steps"] = mask_secrets(await call(_views(request).flat_steps, _id(request)))
     task["label"] = task["description"]
     return ok(task)
 
 
+@needs(SEE)
 async def legacy_steps(request: Request):
-    return ok(await call(_views(request).flat_steps, _id(request)))
+    await _see(request)
+    return ok(mask_secrets(await call(_views(request).flat_steps, _id(request))))
 
 
+@needs(SEE)
 async def legacy_step(request: Request):
     number = request.path_params["nr"]
     if not number.isdigit():
         return await get_step(_with_path(request, number))
-    return ok(await call(_views(request).flat_step, _id(request), int(number)))
+    await _see(request)
+    return ok(mask_secrets(await call(_views(request).flat_step, _id(request), int(number))))
 
 
 def _with_path(request: Request, path: str) -> Request:
@@ -138,6 +193,7 @@ def _with_path(request: Request, path: str) -> Request:
 
 
 async def legacy_skip(request: Request, skip: bool):
+    await check(request, policy(request).skip, _id(request))
     body = await json_body(request)
     views = _views(request)
     flat = await call(views.flat_steps, _id(request))
@@ -155,10 +211,12 @@ async def legacy_skip(request: Request, skip: bool):
     return ok(await call(views.task, _id(request)))
 
 
+@needs(ACT + ", with task#skip_step on the task's environment")
 async def legacy_skip_route(request: Request):
     return await legacy_skip(request, True)
 
 
+@needs(ACT + ", with task#skip_step on the task's environment")
 async def legacy_unskip_route(request: Request):
     return await legacy_skip(request, False)
 

@@ -60,7 +60,9 @@ class TaskEngine:
         self.max_active = max(1, int(max_active))
         self.step_threads = max(1, int(step_threads))
         self.step_slots = threading.BoundedSemaphore(self.step_threads)
-        self.execute_step = execute or default_execute
+        self.step_types = execute or default_execute
+        # Step types run by a server service rather than server/engine/steps (e.g. garbage-collection).
+        self.server_steps: dict = {}
         self.shutdown_timeout = shutdown_timeout
         self.abort_grace = abort_grace
         self._lock = threading.RLock()
@@ -71,6 +73,10 @@ class TaskEngine:
         self.scheduler = Scheduler(self._time_reached)
         # Who runs a task, for shared mode: recovery and abort leave other servers' tasks alone.
         self.node = f"{socket.gethostname()}:{self.home.resolve()}"
+
+    def execute_step(self, step: dict, ctx):
+        handler = self.server_steps.get(step.get("type"))
+        return handler(step, ctx) if handler is not None else self.step_types(step, ctx)
 
     # -- life cycle ----------------------------------------------------------------------------
     def startup(self) -> None:

@@ -97,13 +97,22 @@ class TaskViews:
         return out
 
     def archived(self, begin: str | None, end: str | None, page: int, per_page: int,
-                 with_steps: bool) -> tuple[list[dict], int]:
+                 with_steps: bool, visible=None) -> tuple[list[dict], int]:
+        """One page of archived tasks and the total; `visible(record)` (the caller's permissions) leaves
+        out the tasks it refuses before the page is cut, so pages and total count only visible ones."""
         if per_page is None or per_page <= 0:
             per_page = MAX_PAGE_SIZE
         elif per_page > MAX_PAGE_SIZE:
             raise BadRequest(f"Query parameter 'resultsPerPage' must be at most {MAX_PAGE_SIZE}.")
-        records, total = self.store.archived_between(_day_bound(begin, "begindate", False),
-                                                     _day_bound(end, "enddate", True), page, per_page)
+        begin, end = _day_bound(begin, "begindate", False), _day_bound(end, "enddate", True)
+        if visible is None:
+            records, total = self.store.archived_between(begin, end, page, per_page)
+        else:
+            everything, _ = self.store.archived_between(begin, end, 1, 0)
+            records = [r for r in everything if visible(r)]
+            total = len(records)
+            start = max(page - 1, 0) * per_page
+            records = records[start:start + per_page]
         out = []
         for record in records:
             progress = self.store.progress(record["id"])

@@ -114,5 +114,5 @@ def plan_rollback(deployments, record: dict) -> dict:
                                  "previous": as_json(d.previous)} for d in plan.deltas]}
     metadata = dict(plan.metadata, taskType=ROLLBACK, rollbackOf=task_id)
     return {"task_type": ROLLBACK, "description": f"Rollback of {record['description']}",
-            "metadata": metadata, "block": block_json(plan.tree, deployments.step_json),
+            "metadata": metadata, "block": block_json(plan.tree, deployments.step_json_for(deployment, snap)),
             "specification": specification}

@@ -36,6 +36,8 @@ class Resolver:
             for side in ("deployed", "previous"):
                 if delta.get(side):
                     self._index(side, delta[side])
+        # Every secret of the task's deployeds is masked from the first step on, whichever step prints it.
+        self.clear(specification or {})
 
     def _index(self, side: str, ci: dict) -> None:
         self.index[side][ci["id"]] = ci

@@ -52,6 +52,9 @@ class PackageService:
         self.types = types
         self.folder = Path(importable_folder) if importable_folder else None
         self.limits = limits or PackageLimits()
+        # authorize(user, application id): raises when the user may not import into that application
+        # (server/security/policy.py); checked once the manifest is read, before anything is written.
+        self.authorize = None
 
     @classmethod
     def from_config(cls, repository: Repository, types: TypeRegistry, config) -> "PackageService":
@@ -132,6 +135,8 @@ class PackageService:
 
     def import_source(self, source: PackageSource, user: str) -> CiRecord:
         manifest = self.read_manifest(source)
+        if self.authorize is not None:
+            self.authorize(user, manifest.application_id)
         items = self._check_target(manifest)
         uploads: dict[str, ArtifactUpload] = {}
         try:

@@ -334,14 +334,63 @@ class DeploymentService:
                                    [m.to_json() for m in errors])
         return deployment, snap, make_plan(deployment, snap, self.types, self.rules)
 
-    def step_json(self, step) -> dict:
+    def step_json(self, step, secrets: frozenset = frozenset()) -> dict:
+        """A step as stored in the task. Secret values stay encrypted, and so does any parameter text
+        holding one of `secrets` (a rule may build a command line from a password)."""
         metadata = {"order": str(step.order), "previewAvailable": step.type in PREVIEW_TYPES}
         metadata.update(step.metadata)
+        parameters = {k: value_json(v, self.conceal) for k, v in step.parameters.items()}
+        if secrets:
+            parameters = {k: self._hide(v, secrets) for k, v in parameters.items()}
         return {"description": step.description, "state": "PENDING", "startDate": None, "completionDate": None,
                 "failureCount": 0, "log": "", "metadata": metadata,
                 "type": step.type, "order": step.order,
-                "parameters": {k: value_json(v, self.conceal) for k, v in step.parameters.items()},
+                "parameters": parameters,
                 "checkpoint": step.checkpoint}
+
+    def _hide(self, value, secrets: frozenset):
+        if isinstance(value, str):
+            if not self.secrets.is_encrypted(value) and any(secret in value for secret in secrets):
+                return self.conceal(value)
+            return value
+        if isinstance(value, dict):
+            return {k: self._hide(v, secrets) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._hide(v, secrets) for v in value]
+        return value
+
+    def secret_values(self, deployment: Deployment, snap: Snapshot) -> frozenset:
+        """The clear text of every secret a plan may use: password values of the CIs read, of the
+        deployeds (new and previous), secret dictionary entries and secret placeholders."""
+        found: set = set()
+
+        def of_ci(type_name: str, props: dict) -> None:
+            desc = self.types.get(type_name)
+            for prop in (desc.properties.values() if desc else ()):
+                value = props.get(prop.name)
+                if prop.password and isinstance(value, str):
+                    found.add(value)
+                elif prop.password and isinstance(value, dict):
+                    found.update(v for v in value.values() if isinstance(v, str))
+
+        for ci in snap.cis.values():
+            of_ci(ci.type, ci.properties)
+        for dictionary in snap.dictionaries:
+            found.update(v for k, v in dictionary.entries.items()
+                         if k in dictionary.secret_keys and isinstance(v, str))
+        for top in list(deployment.deployeds) + list(snap.previous_deployeds):
+            for item in top.walk():
+                of_ci(item.type, item.properties)
+                placeholders = item.properties.get("placeholders")
+                if isinstance(placeholders, dict):
+                    found.update(placeholders[k] for k in item.secret_placeholders
+                                 if isinstance(placeholders.get(k), str))
+        return frozenset(v for v in found if len(v) >= 3 and not self.secrets.is_encrypted(v))
+
+    def step_json_for(self, deployment: Deployment, snap: Snapshot):
+        """step_json for the steps of one plan, hiding the texts that hold its secrets."""
+        secrets = self.secret_values(deployment, snap)
+        return lambda step: self.step_json(step, secrets)
 
     def _specification(self, plan, snap: Snapshot) -> dict:
         deployment = plan.deployment
@@ -361,13 +410,14 @@ class DeploymentService:
     def create_task(self, data, owner: str) -> str:
         deployment, snap, plan = self._planned(data)
         return self.tasks.create(task_type=plan.task_type, description=plan.task_description, owner=owner,
-                                 metadata=plan.metadata, block=block_json(plan.tree, self.step_json),
+                                 metadata=plan.metadata, block=block_json(plan.tree,
+                                                                          self.step_json_for(deployment, snap)),
                                  specification=self._specification(plan, snap))
 
     def preview_block(self, data) -> dict:
-        _, _, plan = self._planned(data)
+        deployment, snap, plan = self._planned(data)
         return {"id": None, "description": plan.task_description, "state": "PENDING", "metadata": plan.metadata,
-                "block": block_json(plan.tree, self.step_json)}
+                "block": block_json(plan.tree, self.step_json_for(deployment, snap))}
 
     def preview_step(self, data, block_id: str, step_nr: int) -> dict:
         preview = self.preview_block(data)
@@ -393,7 +443,7 @@ class DeploymentService:
                 entry["changes"] = []
             deltas.append(entry)
         return {"description": plan.task_description, "metadata": plan.metadata, "deltas": deltas,
-                "block": block_json(plan.tree, self.step_json)}
+                "block": block_json(plan.tree, self.step_json_for(deployment, snap))}
 
     def is_deployed(self, application: str, environment: str) -> bool:
         if not application or not environment:

@@ -38,6 +38,8 @@ class ArtifactStore:
             target = self.path(sha1)
             if target.exists():
                 os.unlink(tmp_name)
+                # Fresh again: the garbage collector spares young files while their CI is being committed.
+                os.utime(target)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp_name, target)

@@ -16,12 +16,12 @@ from sqlalchemy import and_, delete, func, insert, not_, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import BadRequest, Conflict, NotFound
-from ..security.secrets import Secrets
+from ..security.secrets import MASK, Secrets
 from ..types import PropertyKind, TypeRegistry
 from . import values
 from .artifacts import ArtifactStore
 from .ids import ROOT_TYPE, ROOTS, check_id, check_placement, name_of, parent_of, root_of
-from .schema import artifact_files, ci_history, ci_refs, cis
+from .schema import artifact_files, ci_history, ci_refs, cis, role_permissions
 
 
 def like_escape(text: str) -> str:
@@ -81,6 +81,10 @@ class Repository:
         self.artifacts = artifacts
         # SQLite allows one writer; serialising writers in-process avoids lock upgrade failures.
         self._write_lock = threading.RLock()
+        # Called after a delete, move or rename changed the permissions set on directories (which
+        # follow their directory, and go with it); the security service reloads them.
+        self.security_changed = None
+        self._permissions_touched = threading.local()
 
     # -- set-up --------------------------------------------------------------------------------
     def init_roots(self) -> None:
@@ -145,7 +149,7 @@ class Repository:
         if desc is None or rec.type == ROOT_TYPE:
             out.update(rec.properties)
         else:
-            out.update(values.to_json(desc, rec.properties))
+            out.update(values.masked(desc, values.to_json(desc, rec.properties)))
             contained = [p for p in desc.properties.values() if p.kind.is_collection and p.as_containment]
             if contained:
                 kids = self.children(rec.id)
@@ -328,6 +332,7 @@ class Repository:
         if token and token != current.token:
             raise Conflict(f"CI {ci_id} has been changed by another user since it was read "
                            f"(stale $token); read it again and retry.")
+        data = values.unmask(self.types.get(ci_type), data, current.properties)
         stored = self._prepare(lambda i: self._type_of(conn, i), ci_id, data, ci_type)
         keep_file = upload is None and "checksum" not in data
         if keep_file and "checksum" in current.properties:
@@ -366,8 +371,10 @@ class Repository:
             return out
 
     # -- delete --------------------------------------------------------------------------------
-    def _delete(self, conn: Connection, ci_id: str, user: str, together: frozenset = frozenset()) -> None:
-        """Delete a CI and its children; `together` holds the other ids deleted in the same batch."""
+    def _delete(self, conn: Connection, ci_id: str, user: str, together: frozenset = frozenset(),
+                keeping: frozenset = frozenset()) -> None:
+        """Delete a CI and its children; `together` holds the other ids deleted in the same batch, `keeping`
+        the ids created again in the same transaction (references to them from outside may stay)."""
         ci_id = check_id(ci_id)
         current = self._must_get(conn, ci_id)
         if current.type == ROOT_TYPE:
@@ -378,7 +385,8 @@ class Repository:
             select(ci_refs.c.source_id, ci_refs.c.target_id)
             .where(and_(subtree(ci_refs.c.target_id, ci_id), not_(subtree(ci_refs.c.source_id, ci_id))))
             .order_by(ci_refs.c.source_id)).all()
-        outside = next((r for r in referrers if not _in_subtrees(r.source_id, together)), None)
+        outside = next((r for r in referrers if not _in_subtrees(r.source_id, together)
+                        and r.target_id not in keeping), None)
         if outside:
             raise Conflict(f"Repository entity {outside.target_id} is still referenced by {outside.source_id}.")
         rows = conn.execute(select(cis).where(subtree(cis.c.id, ci_id))).all()
@@ -390,22 +398,71 @@ class Repository:
         conn.execute(delete(ci_refs).where(subtree(ci_refs.c.source_id, ci_id)))
         conn.execute(delete(artifact_files).where(subtree(artifact_files.c.ci_id, ci_id)))
         conn.execute(delete(cis).where(subtree(cis.c.id, ci_id)))
+        if conn.execute(delete(role_permissions).where(subtree(role_permissions.c.ci_id, ci_id))).rowcount:
+            self._permissions_touched.value = True
+
+    def _notify_security(self) -> None:
+        if getattr(self._permissions_touched, "value", False):
+            self._permissions_touched.value = False
+            if self.security_changed is not None:
+                self.security_changed()
 
     def delete(self, ci_id: str, user: str) -> None:
-        with self._write_lock, self.engine.begin() as conn:
-            self._delete(conn, ci_id, user)
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                self._delete(conn, ci_id, user)
+        finally:
+            self._notify_security()
 
     def delete_many(self, ids: list[str], user: str) -> None:
         if not isinstance(ids, list):
             raise BadRequest("The body must be a JSON list of CI ids.")
         ids = [values.ref_id(ci_id, "Each entry") for ci_id in ids]
         together = frozenset(ids)
-        with self._write_lock, self.engine.begin() as conn:
-            for ci_id in ids:
-                if self._type_of(conn, ci_id) is not None:  # already gone with a deleted parent
-                    self._delete(conn, ci_id, user, together)
-                elif not any(ci_id.startswith(i + "/") for i in ids if isinstance(i, str)):
-                    raise NotFound(f"Repository entity {ci_id} not found.")
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                for ci_id in ids:
+                    if self._type_of(conn, ci_id) is not None:  # already gone with a deleted parent
+                        self._delete(conn, ci_id, user, together)
+                    elif not any(ci_id.startswith(i + "/") for i in ids if isinstance(i, str)):
+                        raise NotFound(f"Repository entity {ci_id} not found.")
+        finally:
+            self._notify_security()
+
+    def replace(self, roots: list[str], items: list[dict], user: str,
+                uploads: dict[str, ArtifactUpload] | None = None) -> list[CiRecord]:
+        """One transaction: delete each root (a repository root: its children) and everything below it, then
+        create `items` (parents first) with their files, as an import of an exported subtree does. References
+        from outside to CIs that are created again stay valid; any other reference refuses the whole change."""
+        uploads = uploads or {}
+        new_ids = frozenset(check_id(item.get("id")) for item in items)
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                doomed = []
+                for root in roots:
+                    root = check_id(root)
+                    current = self._type_of(conn, root)
+                    if current == ROOT_TYPE:
+                        doomed += [r.id for r in conn.execute(select(cis.c.id).where(cis.c.parent_id == root))]
+                    elif current is not None:
+                        doomed.append(root)
+                together = frozenset(doomed)
+                for ci_id in doomed:
+                    if self._type_of(conn, ci_id) is not None:
+                        self._delete(conn, ci_id, user, together, keeping=new_ids)
+                batch = _CreateBatch(self, conn)
+                created = [self._create(batch, item, user, check_refs=False) for item in items]
+                for rec in created:
+                    self._check_refs(batch.type_of, rec.id, rec.type, rec.properties)
+                self._check_composites(conn, created)
+                for item, rec in zip(items, created):
+                    upload = self._upload_for(item, uploads)
+                    if upload is not None:
+                        self._store_file(conn, rec.id, rec.type, rec.properties, upload)
+                batch.flush()
+                return created
+        finally:
+            self._notify_security()
 
     def apply(self, user: str, saves: list[dict] = (), deletes: list[str] = (), also=None) -> None:
         """One transaction: create or update each CI of `saves` in order (a CI whose type changes is
@@ -431,6 +488,7 @@ class Repository:
                     self._delete(conn, ci_id, user, together)
             if also is not None:
                 also(conn)
+        self._notify_security()
 
     # -- copy / move / rename ------------------------------------------------------------------
     def _check_target(self, conn: Connection, source: CiRecord, new_id: str, verb: str) -> str:
@@ -513,6 +571,13 @@ class Repository:
             select(ci_refs.c.source_id).where(subtree(ci_refs.c.target_id, old)).distinct())}
         stamp = values.now_iso()
         conn.execute(delete(ci_refs).where(subtree(ci_refs.c.source_id, old)))
+        grants = conn.execute(select(role_permissions).where(subtree(role_permissions.c.ci_id, old))).all()
+        for grant in grants:  # permissions set on moved directories go with them
+            conn.execute(update(role_permissions).where(and_(
+                role_permissions.c.role == grant.role, role_permissions.c.permission == grant.permission,
+                role_permissions.c.ci_id == grant.ci_id)).values(ci_id=self._rebase(grant.ci_id, old, new_id)))
+        if grants:
+            self._permissions_touched.value = True
         for row in sorted(rows, key=lambda r: r.id.count("/")):
             rec = _record(row)
             rec.id = self._rebase(rec.id, old, new_id)
@@ -541,7 +606,9 @@ class Repository:
             if source.type == ROOT_TYPE:
                 raise BadRequest(f"The root {ci_id} cannot be moved.")
             new_id = self._check_target(conn, source, new_id, "move")
-            return self._move(conn, source, new_id, user, "MOVE")
+            moved = self._move(conn, source, new_id, user, "MOVE")
+        self._notify_security()
+        return moved
 
     def rename(self, ci_id: str, new_name: str, user: str) -> CiRecord:
         with self._write_lock, self.engine.begin() as conn:
@@ -551,7 +618,9 @@ class Repository:
             if not new_name or "/" in new_name:
                 raise BadRequest(f"Cannot rename {ci_id}: the new name '{new_name}' must be a single non-empty name.")
             new_id = self._check_target(conn, source, f"{parent_of(source.id)}/{new_name}", "rename")
-            return self._move(conn, source, new_id, user, "RENAME")
+            renamed = self._move(conn, source, new_id, user, "RENAME")
+        self._notify_security()
+        return renamed
 
     # -- history -------------------------------------------------------------------------------
     def history(self, ci_id: str) -> list[dict]:

@@ -1,7 +1,8 @@
 """Property values: from client JSON to the stored form and back, checked against the type.
 
 Stored form (JSON in the `properties` column): only properties that were set; references as id
-strings; passwords as `{b64}` ciphertext; dates as ISO strings in UTC.
+strings; passwords as `{b64}` ciphertext; dates as ISO strings in UTC. Clients see secrets as
+`********` (`masked`), and `********` sent back in an update keeps the stored secret (`unmask`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from datetime import datetime, timezone
 
 from ..errors import BadRequest
-from ..security.secrets import Secrets
+from ..security.secrets import MASK, PREFIX, Secrets
 from ..types import PropertyDescriptor, PropertyKind, TypeDescriptor
 
 META_KEYS = {"id", "type"}
@@ -62,6 +63,8 @@ def convert(prop: PropertyDescriptor, value, what: str, secrets: Secrets):
         text = value if isinstance(value, str) else (str(value).lower() if isinstance(value, bool) else str(value))
         if text == "":
             return None
+        if prop.password and text == MASK:
+            raise _mask_refused(what)
         return secrets.protect(text) if prop.password else text
     if kind == PropertyKind.INTEGER:
         if isinstance(value, bool):
@@ -119,9 +122,55 @@ def convert(prop: PropertyDescriptor, value, what: str, secrets: Secrets):
             if isinstance(item, (dict, list)):
                 raise BadRequest(f"{what}: the value of key '{key}' must be a string.")
             text = "" if item is None else (str(item).lower() if isinstance(item, bool) else str(item))
+            if prop.password and text == MASK:
+                raise _mask_refused(f"{what}, key '{key}'")
             result[str(key)] = secrets.protect(text) if prop.password and text else text
         return result
     raise BadRequest(f"{what} has an unsupported kind {kind}.")
+
+
+def _mask_refused(what: str) -> BadRequest:
+    return BadRequest(f"{what} is {MASK}, which stands for a hidden value that this CI does not have; "
+                      f"send the value itself.")
+
+
+def _is_secret_text(value) -> bool:
+    return isinstance(value, str) and value.startswith(PREFIX)
+
+
+def masked(desc: TypeDescriptor, props: dict) -> dict:
+    """Properties as clients see them: password values, and any encrypted value (such as secret
+    placeholders of a deployed), as ********."""
+    for prop in desc.properties.values():
+        value = props.get(prop.name)
+        if not value:
+            continue
+        if isinstance(value, str) and (prop.password or _is_secret_text(value)):
+            props[prop.name] = MASK
+        elif isinstance(value, dict) and (prop.password or any(_is_secret_text(v) for v in value.values())):
+            props[prop.name] = {k: (MASK if v and (prop.password or _is_secret_text(v)) else v)
+                                for k, v in value.items()}
+    return props
+
+
+def unmask(desc: TypeDescriptor | None, data: dict, stored: dict) -> dict:
+    """An update body with each ******** replaced by the stored value it stands for (a ******** with
+    nothing stored behind it is left for `convert` to refuse)."""
+    if desc is None or not isinstance(data, dict):
+        return data
+    out = None
+    for key, value in data.items():
+        prop = desc.property(key) if isinstance(key, str) and not key.startswith("$") else None
+        if prop is None:
+            continue
+        if value == MASK and prop.name in stored:
+            out = out if out is not None else dict(data)
+            out[key] = stored[prop.name]
+        elif isinstance(value, dict) and MASK in value.values():
+            before = stored.get(prop.name) if isinstance(stored.get(prop.name), dict) else {}
+            out = out if out is not None else dict(data)
+            out[key] = {k: (before[k] if v == MASK and k in before else v) for k, v in value.items()}
+    return out if out is not None else data
 
 
 def to_stored(desc: TypeDescriptor, ci_id: str, data: dict, secrets: Secrets) -> dict:

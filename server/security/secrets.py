@@ -1,7 +1,8 @@
 """Encryption of password properties at rest, with a key kept in the server home.
 
-Encrypted values travel in XL Deploy's `{b64}...` form; a client that sends such a value back
-(for example after reading and updating a CI) leaves the stored secret unchanged.
+Stored secrets are XL Deploy's `{b64}...` form (a Fernet token). The REST API shows them as
+`********` (MASK); a client that sends `********` back, or the `{b64}` value of a secret, when
+updating a CI leaves the stored secret unchanged.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 PREFIX = "{b64}"
+MASK = "********"
 
 
 class Secrets:

@@ -105,6 +105,12 @@ class UserStore:
         with self._lock:
             self._verified.pop(username, None)
 
+    def set_admin(self, username: str, admin: bool) -> None:
+        with self.engine.begin() as conn:
+            result = conn.execute(update(users).where(users.c.username == username).values(admin=int(bool(admin))))
+            if result.rowcount != 1:
+                raise NotFound(f"User {username} not found.")
+
     def delete(self, username: str) -> None:
         with self.engine.begin() as conn:
             result = conn.execute(delete(users).where(users.c.username == username))

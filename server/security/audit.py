@@ -1,0 +1,151 @@
+"""The audit trail: every action that changes something, and every refused one, with who did it, what,
+on which CI or task, when, from which address and how it ended.
+
+Each entry goes to the `audit` table (queried by admins through `GET /security/audit`) and, as one JSON
+line, to `log/audit.log`. Request bodies are never recorded, only the action, the ids in its path and
+a few query parameters (newId, newName, time), so secrets cannot reach the trail. Entries are written
+by a background thread a few milliseconds after the request (a query writes pending ones first); at
+shutdown every pending entry is written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import threading
+from pathlib import Path
+
+from sqlalchemy import and_, func, insert, select
+from sqlalchemy.engine import Engine
+
+from ..errors import BadRequest
+from ..repository.schema import audit
+from ..repository.values import format_date, now_iso, parse_date
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 1000
+FIELDS = ("at", "username", "action", "method", "path", "target", "address", "status", "result", "message")
+
+
+def result_of(status: int) -> str:
+    if status < 400:
+        return "OK"
+    if status in (401, 403):
+        return "REFUSED"
+    return "FAILED"
+
+
+class Audit:
+    def __init__(self, engine: Engine, log_dir: Path | None = None):
+        self.engine = engine
+        self._pending: list[dict] = []
+        self._cond = threading.Condition()
+        self._write_lock = threading.Lock()
+        self._closed = False
+        self._file = self._file_logger(log_dir) if log_dir is not None else None
+        self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _file_logger(log_dir: Path) -> logging.Logger:
+        logger = logging.getLogger(f"deployit.audit.{id(log_dir)}")
+        logger.propagate = False
+        logger.setLevel(logging.INFO)
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        Path(log_dir).mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(Path(log_dir) / "audit.log", maxBytes=10 * 1024 * 1024,
+                                                       backupCount=10, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        return logger
+
+    # -- recording -----------------------------------------------------------------------------
+    def record(self, *, user: str | None, action: str, method: str, path: str, target: str | None,
+               address: str | None, status: int, message: str | None = None) -> None:
+        entry = {"at": now_iso(), "username": user, "action": action, "method": method, "path": path,
+                 "target": target, "address": address, "status": int(status), "result": result_of(status),
+                 "message": message}
+        with self._cond:
+            self._pending.append(entry)
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._pending or self._closed, timeout=1.0)
+                if self._closed and not self._pending:
+                    return
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every entry recorded so far."""
+        with self._write_lock:
+            with self._cond:
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(audit), batch)
+            except Exception:  # the trail must not take the server down; the log file still gets it
+                log.exception("Could not write %d audit entries to the database", len(batch))
+            if self._file is not None:
+                for entry in batch:
+                    self._file.info(json.dumps({"time" if k == "at" else ("user" if k == "username" else k): v
+                                                for k, v in entry.items()}, sort_keys=False))
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join(timeout=5)
+        self.flush()
+        if self._file is not None:
+            for handler in self._file.handlers:
+                handler.flush()
+
+    # -- querying ------------------------------------------------------------------------------
+    def query(self, user: str | None = None, since: str | None = None, until: str | None = None,
+              page: int = 1, per_page: int = 100) -> tuple[list[dict], int]:
+        """Entries oldest first, `page` counted from 1; `since`/`until` are ISO dates or times (UTC)."""
+        self.flush()
+        if per_page is None or per_page <= 0:
+            per_page = 100
+        if per_page > MAX_PAGE_SIZE:
+            raise BadRequest(f"Query parameter 'resultsPerPage' must be at most {MAX_PAGE_SIZE}.")
+        if page < 1:
+            raise BadRequest("Query parameter 'page' counts from 1.")
+        conditions = []
+        if user:
+            conditions.append(audit.c.username == user)
+        if since:
+            conditions.append(audit.c.at >= parse_date(since, "since"))
+        if until:
+            conditions.append(audit.c.at <= _end_of(until))
+        where = and_(*conditions) if conditions else None
+        query = select(audit).order_by(audit.c.seq).limit(per_page).offset((page - 1) * per_page)
+        count = select(func.count()).select_from(audit)
+        if where is not None:
+            query, count = query.where(where), count.where(where)
+        with self.engine.connect() as conn:
+            total = conn.execute(count).scalar_one()
+            rows = conn.execute(query).all()
+        return [{"id": r.seq, "time": r.at, "user": r.username, "action": r.action, "method": r.method,
+                 "path": r.path, "target": r.target, "address": r.address, "status": r.status,
+                 "result": r.result, "message": r.message} for r in rows], total
+
+
+def _end_of(text: str) -> str:
+    """`until` as an inclusive bound: a bare date means the end of that day."""
+    value = str(text).strip()
+    if len(value) == 10 and value[4] == "-" and value[7] == "-":
+        from datetime import datetime, timedelta, timezone
+        try:
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise BadRequest(f"until: '{value}' is not an ISO-8601 date.") from None
+        return format_date(day + timedelta(days=1) - timedelta(milliseconds=1))
+    return parse_date(value, "until")

@@ -1,0 +1,248 @@
+"""What each kind of action needs, for the actions whose permission depends on their object: deleting
+a package, importing, deploying, rolling back, and acting on someone's task.
+
+- Deleting a `udm.Version` (a package) needs `import#remove`; any other CI `repo#edit`; and the same
+  for every CI below it that goes with it. Copying needs read on everything copied; moving and
+  renaming repo#edit on everything moved.
+- Importing needs `import#initial` for the first version of an application, else `import#upgrade`.
+- Deploying needs, on the environment, `deploy#initial` (INITIAL), `deploy#upgrade` (UPDATE; and
+  `deploy#initial` as well when it maps deployables onto containers the application was not on), or
+  `deploy#undeploy` (UNDEPLOYMENT), and `read` on every container it deploys to.
+- A task is seen by its owner, an admin, and those who may read its environment and application (or,
+  for a control task, its CI). Starting, stopping, aborting, cancelling, archiving, scheduling and
+  changing the plan are for its owner and admins; skipping steps also needs `task#skip_step`;
+  `task#takeover` takes a task over; `task#assign` lets owners hand their tasks to someone else
+  (admins assign any task). A rollback is the owner's or an admin's, with the deploy permission that
+  undoes the task's kind (INITIAL: deploy#undeploy, UPDATE: deploy#upgrade, UNDEPLOY: deploy#initial).
+"""
+
+from __future__ import annotations
+
+from ..errors import BadRequest, Forbidden, NotFound
+from ..repository.ids import parent_of
+from . import permissions as P
+
+INITIAL, UPDATE, UNDEPLOYMENT = "INITIAL", "UPDATE", "UNDEPLOYMENT"
+ROLLBACK_NEEDS = {"INITIAL": P.DEPLOY_UNDEPLOY, "UPGRADE": P.DEPLOY_UPGRADE, "UPDATE": P.DEPLOY_UPGRADE,
+                  "UNDEPLOY": P.DEPLOY_INITIAL, "UNDEPLOYMENT": P.DEPLOY_INITIAL}
+
+
+def _ref(value) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip().strip("/")
+    if isinstance(value, dict):
+        for key in ("ci-ref", "ref", "id", "ci"):
+            if isinstance(value.get(key), str) and value[key].strip():
+                return value[key].strip().strip("/")
+    return None
+
+
+class Policy:
+    def __init__(self, security, repository, types, tasks):
+        self.security = security
+        self.repository = repository
+        self.types = types
+        self.tasks = tasks
+
+    def _type_of(self, ci_id: str) -> str | None:
+        try:
+            return self.repository.read(ci_id).type
+        except (NotFound, BadRequest):
+            return None
+
+    # -- repository ----------------------------------------------------------------------------
+    def _with_descendants(self, ci_id: str) -> list:
+        """The CI (when it exists) and every CI below it, parents first."""
+        try:
+            top = [self.repository.read(ci_id)]
+        except (NotFound, BadRequest):
+            return []
+        return top + sorted(self.repository.query(ancestor=ci_id), key=lambda r: r.id)
+
+    def delete(self, user: str, ci_id) -> None:
+        """Deleting takes the CI's children with it, so it needs the permission on each: `import#remove`
+        on a package (which covers its deployables), `repo#edit` on anything else."""
+        ci_id = _ref(ci_id)
+        if not ci_id or self.security.is_admin(user):
+            return  # without an id the repository refuses it with its own message
+        records = self._with_descendants(ci_id)
+        if not records:
+            self.security.require(user, P.REPO_EDIT, ci_id)
+            return
+        packages: list[str] = []
+        for rec in records:
+            if any(rec.id.startswith(p + "/") for p in packages):
+                continue
+            if self.types.is_a(rec.type, "udm.Version"):
+                self.security.require(user, P.IMPORT_REMOVE, rec.id)
+                packages.append(rec.id)
+            else:
+                self.security.require(user, P.REPO_EDIT, rec.id)
+
+    def subtree(self, user: str, ci_id, permission: str) -> None:
+        """The permission on the CI and on every CI below it (copying needs read on all it copies;
+        moving and renaming repo#edit on all they move)."""
+        ci_id = _ref(ci_id)
+        if not ci_id or self.security.is_admin(user):
+            return
+        self.security.require(user, permission, ci_id)
+        holds = self.security.holder(user, permission)
+        for rec in self._with_descendants(ci_id)[1:]:
+            if not holds(rec.id):
+                raise Forbidden(f"User {user} does not have permission {permission} on {rec.id}.")
+
+    # -- packages ------------------------------------------------------------------------------
+    def package_import(self, user: str, application_id: str) -> None:
+        """Called once the package's manifest names its application, before anything is written."""
+        if self.security.is_admin(user):
+            return
+        first = not any(self.types.is_a(r.type, "udm.Version")
+                        for r in self._children(application_id))
+        self.security.require(user, P.IMPORT_INITIAL if first else P.IMPORT_UPGRADE, application_id)
+
+    def _children(self, ci_id: str):
+        try:
+            return self.repository.children(ci_id)
+        except (NotFound, BadRequest):
+            return []
+
+    # -- deployments ---------------------------------------------------------------------------
+    @staticmethod
+    def _parts(data) -> tuple[str | None, dict, str | None]:
+        if not isinstance(data, dict):
+            return None, {}, None
+        app = data.get("application") if isinstance(data.get("application"), dict) else {}
+        return data.get("type") or data.get("deploymentType"), app, _ref(app.get("id"))
+
+    def _environments(self, kind, app: dict, app_id: str | None) -> list[str]:
+        """Where the deployment acts: the environment it names and the one its deployed application is
+        in (for an undeployment, the one stored with the deployed application)."""
+        found = []
+        if kind == UNDEPLOYMENT and app_id:
+            try:
+                stored = self.repository.read(app_id)
+                found.append(_ref(stored.properties.get("environment")))
+            except (NotFound, BadRequest):
+                pass
+        else:
+            found.append(_ref(app.get("environment")))
+        if app_id:
+            found.append(parent_of(app_id))
+        return [e for e in dict.fromkeys(found) if e]
+
+    def deployment_read(self, user: str, data) -> None:
+        """Preparing, mapping, validating and previewing: read on the environment and the version."""
+        kind, app, app_id = self._parts(data)
+        for env in self._environments(kind, app, app_id):
+            self.security.require(user, P.READ, env)
+        version = _ref(app.get("version"))
+        if version and kind != UNDEPLOYMENT:
+            self.security.require(user, P.READ, version)
+
+    def deployment(self, user: str, data) -> None:
+        """Creating the deployment task."""
+        if self.security.is_admin(user):
+            return
+        kind, app, app_id = self._parts(data)
+        need = {INITIAL: P.DEPLOY_INITIAL, UPDATE: P.DEPLOY_UPGRADE, UNDEPLOYMENT: P.DEPLOY_UNDEPLOY}.get(kind)
+        if need is None:
+            return  # not a deployment: the planner refuses it
+        envs = self._environments(kind, app, app_id)
+        for env in envs:
+            self.security.require(user, need, env)
+        if kind == UNDEPLOYMENT:
+            return
+        version = _ref(app.get("version"))
+        if version:
+            self.security.require(user, P.READ, version)
+        targets = self._targets(data)
+        for container in targets:
+            self.security.require(user, P.READ, container)
+        if kind == UPDATE and app_id:
+            before = self._previous_targets(app_id)
+            new = sorted(targets - before)
+            if new:
+                for env in envs:
+                    if not self.security.has(user, P.DEPLOY_INITIAL, env):
+                        raise Forbidden(f"User {user} does not have permission {P.DEPLOY_INITIAL} on {env}, needed "
+                                        f"to deploy to {new[0]}, where {app_id} was not deployed before.")
+
+    @staticmethod
+    def _targets(data) -> set:
+        out = set()
+        for deployed in data.get("deployeds") or []:
+            if isinstance(deployed, dict):
+                container = _ref(deployed.get("container")) or parent_of(_ref(deployed.get("id")) or "")
+                if container:
+                    out.add(container)
+        return out
+
+    def _previous_targets(self, app_id: str) -> set:
+        try:
+            stored = self.repository.read(app_id)
+        except (NotFound, BadRequest):
+            return set()
+        return {parent_of(d) for d in stored.properties.get("deployeds") or [] if isinstance(d, str) and "/" in d}
+
+    # -- tasks ---------------------------------------------------------------------------------
+    def task(self, task_id: str) -> dict:
+        record = self.tasks.get(task_id)
+        if record is None:
+            raise NotFound(f"Task {task_id} not found.")
+        return record
+
+    @staticmethod
+    def _scope(record: dict) -> tuple[str | None, list[str]]:
+        """(the environment or CI the task acts on, every CI one must read to see it)."""
+        meta = record.get("metadata") or {}
+        env, app, ci = meta.get("environment_id"), meta.get("application_id"), meta.get("ci")
+        place = env or ci
+        return place, [c for c in (env, app, ci) if c]
+
+    def may_see(self, user: str, record: dict, reader=None) -> bool:
+        if record.get("owner") == user or self.security.is_admin(user):
+            return True
+        _, scope = self._scope(record)
+        reader = reader or self.security.reader(user)
+        return bool(scope) and all(reader(c) for c in scope)
+
+    def see(self, user: str, task_id: str) -> dict:
+        record = self.task(task_id)
+        if not self.may_see(user, record):
+            _, scope = self._scope(record)
+            raise Forbidden(f"User {user} may not see task {task_id}: it belongs to {record.get('owner')} and "
+                            f"needs {P.READ} on {' and '.join(scope) or 'its CIs'}.")
+        return record
+
+    def act(self, user: str, task_id: str, action: str) -> dict:
+        record = self.see(user, task_id)
+        if record.get("owner") != user and not self.security.is_admin(user):
+            raise Forbidden(f"User {user} may not {action} task {task_id}: it belongs to {record.get('owner')}; "
+                            f"only its owner or an admin may (or take it over with {P.TASK_TAKEOVER}).")
+        return record
+
+    def skip(self, user: str, task_id: str) -> None:
+        record = self.act(user, task_id, "skip steps of")
+        place, _ = self._scope(record)
+        self.security.require(user, P.TASK_SKIP_STEP, place)
+
+    def takeover(self, user: str, task_id: str) -> None:
+        record = self.see(user, task_id)
+        place, _ = self._scope(record)
+        self.security.require(user, P.TASK_TAKEOVER, place)
+
+    def assign(self, user: str, task_id: str) -> None:
+        record = self.see(user, task_id)
+        if self.security.is_admin(user):
+            return
+        if record.get("owner") != user:
+            raise Forbidden(f"User {user} may not assign task {task_id}: it belongs to {record.get('owner')}; "
+                            f"only admins assign other users' tasks.")
+        self.security.require(user, P.TASK_ASSIGN)
+
+    def rollback(self, user: str, task_id: str) -> None:
+        record = self.act(user, task_id, "roll back")
+        place, _ = self._scope(record)
+        need = ROLLBACK_NEEDS.get((record.get("metadata") or {}).get("taskType") or record.get("task_type"))
+        if need and place:
+            self.security.require(user, need, place)
