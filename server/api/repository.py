@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from ..errors import BadRequest, NotFound

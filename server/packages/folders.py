@@ -113,11 +113,12 @@ def checksum_of_directory(root: Path) -> str:
     return canonical.hexdigest()
 
 
-def extract(stream: BinaryIO, destination: Path) -> list[str]:
-    """Unpack a stored folder zip (a seekable stream) into destination; returns the files written.
+def extract(stream: BinaryIO, destination: Path, what: str = "The folder artifact") -> list[str]:
+    """Unpack a zip (a seekable stream: a stored folder, or an archive artifact) into destination;
+    returns the files written.
 
-    Entries that would land outside destination, and symbolic links, raise ValueError: a folder
-    artifact uploaded through the repository API is not checked like an imported package.
+    Entries that would land outside destination, and symbolic links, raise ValueError naming `what`:
+    a folder artifact uploaded through the repository API is not checked like an imported package.
     """
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
@@ -128,10 +129,10 @@ def extract(stream: BinaryIO, destination: Path) -> list[str]:
             name = info.filename.replace("\\", "/")
             parts = [p for p in name.split("/") if p not in ("", ".")]
             if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
-                raise ValueError(f"The folder artifact holds '{info.filename}', which points outside it.")
+                raise ValueError(f"{what} holds '{info.filename}', which points outside it.")
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
-                raise ValueError(f"The folder artifact holds '{info.filename}', which is a symbolic link.")
+                raise ValueError(f"{what} holds '{info.filename}', which is a symbolic link.")
             target = root.joinpath(*parts) if parts else root
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
@@ -140,6 +141,6 @@ def extract(stream: BinaryIO, destination: Path) -> list[str]:
             with archive.open(info) as source, open(target, "wb") as out:
                 shutil.copyfileobj(source, out, CHUNK)
             if mode & 0o777:
-                os.chmod(target, mode & 0o777)
+                os.chmod(target, (mode & 0o777) | 0o600)  # the owner can always replace what it wrote
             written.append("/".join(parts))
     return written

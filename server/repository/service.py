@@ -16,7 +16,7 @@ from sqlalchemy import and_, delete, func, insert, not_, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import BadRequest, Conflict, NotFound
-from ..security.secrets import MASK, Secrets
+from ..security.secrets import Secrets
 from ..types import PropertyKind, TypeRegistry
 from . import values
 from .artifacts import ArtifactStore

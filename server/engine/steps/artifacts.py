@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import stat
 import tarfile
 import zipfile
@@ -247,29 +246,8 @@ def _safe_members(archive: tarfile.TarFile, root: Path):
 
 
 def _extract_zip(source: Path, root: Path) -> list[str]:
-    names = []
-    with zipfile.ZipFile(source) as archive:
-        for info in archive.infolist():
-            name = info.filename.replace("\\", "/")
-            parts = [p for p in name.split("/") if p not in ("", ".")]
-            if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
-                raise ValueError(f"entry '{info.filename}' points outside the archive")
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                raise ValueError(f"entry '{info.filename}' is a symbolic link")
-            if not parts:
-                continue
-            target = root.joinpath(*parts)
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(info) as src, open(target, "wb") as out:
-                shutil.copyfileobj(src, out, 1024 * 1024)
-            if mode & 0o777:
-                os.chmod(target, (mode & 0o777) | 0o600)
-            names.append("/".join(parts))
-    return names
+    with open(source, "rb") as stream:
+        return folders.extract(stream, root, what="The archive")
 
 
 def top_level_entries(run: Run, source: Path, name: str, kind: str) -> list[str]:
