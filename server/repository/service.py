@@ -272,19 +272,23 @@ class Repository:
             raise BadRequest("The body must be a JSON list of CIs.")
         uploads = uploads or {}
         with self._write_lock, self.engine.begin() as conn:
-            batch = _CreateBatch(self, conn)
-            # References are checked once the whole batch is known: its CIs may refer to each other in any order.
-            created = [self._create(batch, item, user, check_refs=False) for item in items]
-            for rec in created:
-                self._check_refs(batch.type_of, rec.id, rec.type, rec.properties)
-            self._check_composites(conn, created)
-            # Files go to the artifact store only once every CI of the batch is known to be valid.
-            for item, rec in zip(items, created):
-                upload = self._upload_for(item, uploads)
-                if upload is not None:
-                    self._store_file(conn, rec.id, rec.type, rec.properties, upload)
-            batch.flush()
-            return created
+            return self._create_all(conn, items, user, uploads)
+
+    def _create_all(self, conn: Connection, items: list[dict], user: str, uploads: dict) -> list[CiRecord]:
+        """Create a list of CIs with their files inside the caller's transaction."""
+        batch = _CreateBatch(self, conn)
+        # References are checked once the whole batch is known: its CIs may refer to each other in any order.
+        created = [self._create(batch, item, user, check_refs=False) for item in items]
+        for rec in created:
+            self._check_refs(batch.type_of, rec.id, rec.type, rec.properties)
+        self._check_composites(conn, created)
+        # Files go to the artifact store only once every CI of the batch is known to be valid.
+        for item, rec in zip(items, created):
+            upload = self._upload_for(item, uploads)
+            if upload is not None:
+                self._store_file(conn, rec.id, rec.type, rec.properties, upload)
+        batch.flush()
+        return created
 
     @staticmethod
     def _upload_for(item, uploads: dict) -> ArtifactUpload | None:
@@ -450,17 +454,7 @@ class Repository:
                 for ci_id in doomed:
                     if self._type_of(conn, ci_id) is not None:
                         self._delete(conn, ci_id, user, together, keeping=new_ids)
-                batch = _CreateBatch(self, conn)
-                created = [self._create(batch, item, user, check_refs=False) for item in items]
-                for rec in created:
-                    self._check_refs(batch.type_of, rec.id, rec.type, rec.properties)
-                self._check_composites(conn, created)
-                for item, rec in zip(items, created):
-                    upload = self._upload_for(item, uploads)
-                    if upload is not None:
-                        self._store_file(conn, rec.id, rec.type, rec.properties, upload)
-                batch.flush()
-                return created
+                return self._create_all(conn, items, user, uploads)
         finally:
             self._notify_security()
 
