@@ -13,6 +13,8 @@ After the last step of a successful task the whole specification is stored the s
 deployeds too, which now point at the new version's deployables), or, for an undeployment, the
 deployed application and any deployed left are deleted. Commits are idempotent: a step run again
 after a crash commits the same state again. `{b64}` values are stored as they are (already encrypted).
+Deployeds are never shared: a commit that would store a deployed another deployed application lists
+is refused (validation refuses it first; this catches two deployments that raced past it).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from __future__ import annotations
 import copy
 import threading
 
-from ..errors import DeployitError
+from ..errors import Conflict, DeployitError
+from ..planning.specification import DEPLOYED_APPLICATION, owned_elsewhere
 from .context import StepFailed
 from .store import TaskStore, empty_commits
 
@@ -102,7 +105,8 @@ class Committer:
             commits = copy.deepcopy(self.commits)
             commits["applied"].append([index, operation])
             self._write(saves + [self._application(deployeds)], deletes, commits,
-                        f"checkpoint of {operation} {(delta.get('deployed') or delta.get('previous') or {}).get('id')}")
+                        f"checkpoint of {operation} {(delta.get('deployed') or delta.get('previous') or {}).get('id')}",
+                        [saves[0]["id"]] if saves else [])
 
     def final(self) -> None:
         """Store the whole specification after the last step of a successful task."""
@@ -131,12 +135,31 @@ class Committer:
                         deletes.append(gone)
             listed = self.spec["deployedApplication"].get("deployeds")
             deployeds = list(listed) if listed is not None else sorted(kept)
-            self._write(saves + [self._application(deployeds)], deletes, commits, "deployment")
+            self._write(saves + [self._application(deployeds)], deletes, commits, "deployment", sorted(kept))
 
-    def _write(self, saves: list[dict], deletes: list[str], commits: dict, what: str) -> None:
+    def _write(self, saves: list[dict], deletes: list[str], commits: dict, what: str,
+               deployeds: list[str] = ()) -> None:
+        """Apply one commit; `deployeds` are the deployeds it stores, which no other deployed application
+        may own once it is written (checked in the same transaction, so a deployment that raced past
+        validation cannot take over another one's deployed)."""
+        def also(conn):
+            self._refuse_owned(deployeds, conn)
+            TaskStore.record_commits(conn, self.task_id, commits)
         try:
-            self.repository.apply(self.user, saves, deletes,
-                                  also=lambda conn: TaskStore.record_commits(conn, self.task_id, commits))
+            self.repository.apply(self.user, saves, deletes, also=also)
         except DeployitError as exc:
             raise StepFailed(f"The repository refused the {what}: {exc.message}") from None
         self.commits = commits
+
+    def _refuse_owned(self, deployeds: list[str], conn) -> None:
+        if not deployeds:
+            return
+        owners: dict[str, list[str]] = {}
+        for owner, deployed in self.repository.referrers_through("deployeds", DEPLOYED_APPLICATION,
+                                                                 targets=deployeds, conn=conn):
+            owners.setdefault(deployed, []).append(owner)
+        app_id = self.spec["deployedApplication"]["id"]
+        for deployed in deployeds:
+            refused = owned_elsewhere(deployed, owners.get(deployed, ()), app_id)
+            if refused:
+                raise Conflict(refused)

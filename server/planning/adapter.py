@@ -215,6 +215,7 @@ class DeploymentService:
                 snap.dictionaries.append(self.dictionary_of(found))
         if version_id:
             self._load_version(snap, version_id, primary=True)
+            self._load_owners(snap)
         if not with_previous:
             return snap
         previous_id = previous_id or (f"{env.id}/{name_of(snap.application)}" if snap.application else None)
@@ -228,6 +229,13 @@ class DeploymentService:
                 snap.application = parent_of(earlier_version) if earlier_version else None
             self._load_previous_deployeds(snap)
         return snap
+
+    def _load_owners(self, snap: Snapshot) -> None:
+        """Who owns the deployeds already on the environment's containers, for validation to refuse
+        taking over one that belongs to another deployed application."""
+        for owner, deployed in self.repository.referrers_through("deployeds", spec.DEPLOYED_APPLICATION,
+                                                                 parents=snap.containers):
+            snap.owners.setdefault(deployed, []).append(owner)
 
     def load_into(self, snap: Snapshot, ci_id: str | None) -> Ci | None:
         """Add a CI and the CIs it refers to to a snapshot unless it is there (hook for rollback planning)."""
@@ -330,7 +338,8 @@ class DeploymentService:
         if errors:
             first = errors[0]
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            raise ValidationFailed(f"The deployment is not valid: {first.ci}: {first.message}{more}",
+            what = first.message if first.ci in first.message else f"{first.ci}: {first.message}"
+            raise ValidationFailed(f"The deployment is not valid: {what}{more}",
                                    [m.to_json() for m in errors])
         return deployment, snap, make_plan(deployment, snap, self.types, self.rules)
 

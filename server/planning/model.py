@@ -111,7 +111,8 @@ class Snapshot:
     flattened in member order); `member_of` maps each deployable (of the new and of the previous
     version) to the deployment package it comes from, and `members` lists those packages in order.
     `children` maps a CI id to the ids of the CIs stored under it that planning cares about
-    (embedded deployables under deployables, embedded deployeds under deployeds).
+    (embedded deployables under deployables, embedded deployeds under deployeds). `owners` maps each
+    deployed stored on the environment's containers to the deployed applications that list it.
     """
     cis: dict[str, Ci] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
@@ -126,6 +127,7 @@ class Snapshot:
     previous: Ci | None = None
     previous_deployeds: list[Deployed] = field(default_factory=list)
     dependency_levels: list[list[str]] = field(default_factory=list)
+    owners: dict[str, list[str]] = field(default_factory=dict)
 
     def get(self, ci_id: str | None) -> Ci | None:
         return self.cis.get(ci_id) if ci_id else None

@@ -21,7 +21,8 @@ Mapping one deployable onto one container (engine reference §4):
 Validation (`validate`, and before a task is created) attaches messages to deployeds: required
 properties without a value, values that do not fit the property's kind, regex rules, unresolved
 placeholders left in required properties, file placeholders without a value, a deployable or
-container that is not part of the deployment.
+container that is not part of the deployment, and a deployed id that another deployed application
+owns or that two deployeds of the deployment share (deployeds are never shared).
 """
 
 from __future__ import annotations
@@ -453,13 +454,33 @@ def generate_single(deployment: Deployment, snap: Snapshot, types: TypeRegistry,
     return validate(deployment, snap, types, mapper)
 
 
+def owned_elsewhere(deployed_id: str, owners, application_id: str) -> str | None:
+    """Deployeds are never shared: the sentence refusing `deployed_id` when a deployed application
+    other than `application_id` lists it among its `owners`, else None. Validation and the task's
+    repository commits (server/engine/checkpoints.py) both apply this rule."""
+    other = next((owner for owner in owners if owner != application_id), None)
+    if other is None:
+        return None
+    return (f"Deployed {deployed_id} already belongs to deployed application {other}; rename the deployable "
+            f"or deploy to another container.")
+
+
 def validate(deployment: Deployment, snap: Snapshot, types: TypeRegistry, mapper: Mapper | None = None) -> Deployment:
     """Attach fresh validation messages to every deployed (and embedded deployed)."""
     mapper = mapper or Mapper(snap, types)
     seen: dict[str, Deployed] = {}
     for deployed in deployment.deployeds:
         mapper.check(deployed)
-        if deployed.id in seen:
+        owned = owned_elsewhere(deployed.id, snap.owners.get(deployed.id, ()), deployment.application.id)
+        if owned:
+            deployed.messages.append(Message(deployed.id, None, owned, ERROR))
+        earlier = seen.get(deployed.id)
+        if earlier is not None and earlier.deployable != deployed.deployable:
+            deployed.messages.append(Message(deployed.id, None,
+                                             f"Deployed {deployed.id} is also mapped from {earlier.deployable} in "
+                                             f"this deployment; rename the deployable or deploy to another "
+                                             f"container.", ERROR))
+        elif earlier is not None:
             deployed.messages.append(Message(deployed.id, None,
                                              f"Two deployeds have the id {deployed.id}; a deployable can be "
                                              f"deployed to a container only once.", ERROR))

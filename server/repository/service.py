@@ -134,6 +134,28 @@ class Repository:
             rows = conn.execute(select(ci_refs.c.source_id).where(ci_refs.c.target_id == ci_id).distinct())
             return sorted(r.source_id for r in rows)
 
+    def referrers_through(self, prop: str, source_type: str, targets: list[str] | None = None,
+                          parents: list[str] | None = None, conn: Connection | None = None) -> list[tuple[str, str]]:
+        """(source, target) of every reference through property `prop` from a CI of `source_type` (or a
+        subtype) to one of `targets`, or to a CI stored directly under one of `parents`, ordered. Given
+        `conn`, it reads inside that transaction (an `apply` checking what it is about to commit)."""
+        if not targets and not parents:
+            return []
+        target = cis.alias("target")
+        source = cis.alias("source")
+        query = (select(ci_refs.c.source_id, ci_refs.c.target_id)
+                 .join(source, source.c.id == ci_refs.c.source_id)
+                 .where(ci_refs.c.property == prop, source.c.type.in_(self.types.subtypes(source_type))))
+        if targets:
+            query = query.where(ci_refs.c.target_id.in_(list(targets)))
+        if parents:
+            query = query.join(target, target.c.id == ci_refs.c.target_id).where(target.c.parent_id.in_(list(parents)))
+        query = query.order_by(ci_refs.c.target_id, ci_refs.c.source_id)
+        if conn is not None:
+            return [(r.source_id, r.target_id) for r in conn.execute(query)]
+        with self.engine.connect() as connection:
+            return [(r.source_id, r.target_id) for r in connection.execute(query)]
+
     def artifact_file(self, ci_id: str) -> tuple[str, str, int] | None:
         """(sha1, filename, size) of the file behind an artifact CI, if it has one."""
         with self.engine.connect() as conn:

@@ -248,3 +248,33 @@ def test_validation_of_deployeds_sent_by_a_client():
     assert "not a member of Environments/Env" in found[("Infrastructure/elsewhere/web", "container")]
     assert "does not exist" in found[("Infrastructure/host/other", "deployable")]
     assert "cannot be made from" in found[("Infrastructure/host/cmd", "deployable")]
+
+
+def test_deployeds_are_never_shared():
+    """A deployed id another deployed application owns is refused; the owner's own upgrade is not."""
+    w = World()
+    w.deployable("web", port="1")
+    w.container("host")
+    w.snap.owners = {"Infrastructure/host/web": ["Environments/Other/Shop"]}
+    initial = w.initial()
+    [error] = initial.errors()
+    assert (error.ci, error.property, error.message) == (
+        "Infrastructure/host/web", None,
+        "Deployed Infrastructure/host/web already belongs to deployed application Environments/Other/Shop; "
+        "rename the deployable or deploy to another container.")
+    w.snap.owners = {"Infrastructure/host/web": ["Environments/Env/App"]}
+    assert w.initial().errors() == []
+
+
+def test_two_deployables_mapped_to_one_deployed_id_are_refused():
+    w = World()
+    first = w.deployable("web", port="1")
+    w.container("host")
+    deployment = spec.prepare_initial(w.snap, w.types)
+    deployment.deployeds = [deployed("Infrastructure/host/web", "test.Deployed", first, port=1),
+                            deployed("Infrastructure/host/web", "test.Deployed", "Applications/App/1.0/web2", port=1)]
+    w.snap.deployables.append("Applications/App/1.0/web2")
+    spec.validate(deployment, w.snap, w.types)
+    assert [m.message for m in deployment.errors() if m.property is None] == [
+        f"Deployed Infrastructure/host/web is also mapped from {first} in this deployment; rename the deployable "
+        f"or deploy to another container."]
