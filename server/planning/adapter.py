@@ -276,6 +276,12 @@ class DeploymentService:
         else:
             previous = self._read(app.id, "udm.DeployedApplication", "a deployed application")
             snap = self.snapshot(None, previous.properties.get("environment") or parent_of(app.id), app.id)
+        if deployment.type != UNDEPLOYMENT:
+            # The id decides which deployeds the deployment owns, so it is derived, never taken from the client.
+            expected = f"{snap.environment}/{name_of(snap.application or '')}"
+            if app.id != expected:
+                raise BadRequest(f"The deployed application of {app.properties['version']} on {snap.environment} "
+                                 f"is {expected}, not {app.id}.")
         if not deployment.id:
             deployment.id = spec.new_deployment_id()
         if not deployment.deployables and deployment.type != UNDEPLOYMENT:

@@ -170,3 +170,26 @@ def test_two_deployments_racing_past_validation(api):
     assert api.get(f"/repository/exists/{env_b}/{second.split('/')[1]}").json()["boolean"] is False
     undeploy = api.get("/deployment/prepare/undeploy", params={"deployedApplication": owner}).json()
     s.deploy(undeploy)
+
+
+def test_a_forged_deployed_application_id_is_refused(api):
+    """The deployed application's id is the environment and the application's name, never the client's choice:
+    a deployment of App2 that claims App1's deployed application id cannot take over App1's deployeds."""
+    s = Setup(api)
+    first, second = s.application(line="echo first"), s.application(line="echo second")
+    env = s.environment()
+    s.deploy(s.prepared(first, env))
+    owner = f"{env}/{first.split('/')[1]}"
+    forged = s.prepared(second, env)
+    forged["application"]["id"] = owner
+    expected = f"{env}/{second.split('/')[1]}"
+    for path in ("/deployment/validate", "/deployment", "/deployment/previewblock"):
+        response = api.post(path, json=forged)
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["message"] == \
+            f"The deployed application of {second} on {env} is {expected}, not {owner}.", response.text
+    upgrade = s.upgrade(first, owner)
+    upgrade["application"]["version"] = second
+    response = api.post("/deployment", json=upgrade)
+    assert response.status_code == 400, response.text
+    assert s.deployed(f"{s.host}/run")["deployable"] == f"{first}/run"
