@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from server.engine.context import StepContext, StepFailed
 from server.engine.hosts import HostConnectionError, HostError
+from server.refs import reference
 
 ROOTS = ("Applications/", "Environments/", "Infrastructure/", "Configuration/")
 MASK = "********"
@@ -20,14 +21,8 @@ def builtin_types():
 
 
 def ref_id(value) -> str | None:
-    """The id a parameter or property value refers to: an id string or {"ref"|"id"|"ci-ref": id}."""
-    if isinstance(value, str):
-        return value.strip().strip("/") or None
-    if isinstance(value, dict):
-        for key in ("ref", "ci-ref", "id", "ci"):
-            if isinstance(value.get(key), str):
-                return value[key].strip().strip("/")
-    return None
+    """The id a parameter or property value refers to (server/refs.py reads every form)."""
+    return reference(value)
 
 
 def name_of(ci_id: str) -> str:
