@@ -12,7 +12,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.routing import Route
 
-from ..repository.values import ref_id
+from ..refs import ref_id
 from ..security.permissions import CONTROLTASK_EXECUTE, READ
 from .common import call, json_body, ok, services, string, user
 from .guard import audit, needs, require

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from ..errors import BadRequest
 from ..planning.adapter import ValidationFailed
+from ..refs import ref_ids
 from ..security.permissions import READ, TASK_PREVIEW_STEP
 from .common import boolean, call, json_body, ok, services, string, user
 from .guard import audit, check, mask_secrets, needs, policy, require
@@ -90,6 +91,7 @@ async def generate_selected(request: Request):
         ids, body = body.get("deployables") or [], body["deployment"]
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
+    ids = ref_ids(ids if isinstance(ids, list) else [ids], "Each deployable")
     await check(request, policy(request).deployment_read, body)
     return ok(await call(_service(request).generate_selected, body, ids))
 

@@ -7,7 +7,8 @@
     GET  /package/export/{versionId}              the package version as a DAR (application/zip)
 
 Exporting needs read on every CI of the subtree (everything: admin); downloading an archive the same on its
-root; importing repo#edit on the location it replaces (everything: admin); exportDar read on the version.
+root; importing repo#edit on the location it replaces and every CI below it, all of which it deletes
+(everything: admin); exportDar read on the version.
 """
 
 from __future__ import annotations
@@ -35,13 +36,15 @@ def _exchange(request: Request):
 
 
 async def _require_subtree(request: Request, permission: str, root: str | None) -> None:
+    """The permission on the root and on every CI below it (an import replaces them all); everything
+    (no root) is for admins. An archive's own CIs need no check of their own: their ids lie below the root,
+    so they inherit from the same directories."""
     if root is None:
         require(request, ADMIN)
         return
     require(request, permission, root)
-    if permission == READ:
-        below = await call(services(request).repository.query, None, None, root)
-        require_each(request, READ, [r.id for r in below])
+    below = await call(services(request).repository.query, None, None, root)
+    require_each(request, permission, [r.id for r in below])
 
 
 @needs("read on the root and every CI below it (everything: admin); exportDir outside export/: admin")
@@ -103,7 +106,7 @@ async def _uploaded(request: Request) -> str:
     return name
 
 
-@needs("repo#edit on the location the archive replaces (everything: admin)")
+@needs("repo#edit on the location the archive replaces and every CI below it (everything: admin)")
 async def import_cis(request: Request):
     exchange = _exchange(request)
     uploaded = request.headers.get("content-type", "").startswith("multipart/")

@@ -55,13 +55,14 @@ def require(request: Request, permission: str, ci_id: str | None = None) -> None
     security(request).require(user(request), permission, ci_id)
 
 
-def require_each(request: Request, permission: str, ci_ids) -> None:
-    """`require` for each id of a list (one snapshot for the whole list)."""
+def require_each(request: Request, permission: str, ci_ids: list[str]) -> None:
+    """`require` for each id of a list (one snapshot for the whole list). The ids are those the service
+    acts on: read from the request by server/refs.py, never by the route itself."""
     caller = user(request)
     holds = security(request).holder(caller, permission)
     for ci_id in ci_ids:
-        if isinstance(ci_id, str) and not holds(ci_id.strip("/")):
-            raise refusal(caller, permission, ci_id.strip("/"))
+        if not holds(ci_id):
+            raise refusal(caller, permission, ci_id)
 
 
 async def check(request: Request, func, *args) -> None:

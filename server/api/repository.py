@@ -13,8 +13,8 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from ..errors import BadRequest, NotFound
-from ..repository.service import ArtifactUpload
-from ..repository.values import ref_id
+from ..refs import body_ids, ref_ids
+from ..repository.service import ArtifactUpload, StillReferenced
 from ..security.permissions import READ, REPO_EDIT
 from .common import boolean, call, int_param, json_body, no_content, ok, services, user
 from .guard import audit, check, needs, policy, require, require_each, security
@@ -54,15 +54,13 @@ async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
     return ci_data, upload
 
 
-def _ids(items) -> list[str]:
-    """The ids of a list of CIs or ids, as far as they can be read (the repository refuses the rest)."""
-    out = []
-    for item in items:
-        try:
-            out.append(ref_id(item.get("id") if isinstance(item, dict) else item, "Each entry"))
-        except Exception:
-            continue
-    return out
+async def _deleting(request: Request, func, *args) -> None:
+    """Run a delete; a refusal because something still refers to the CI names only referrers the caller
+    may read (the others are counted)."""
+    try:
+        await call(func, *args)
+    except StillReferenced as exc:
+        raise exc.seen_by(security(request).reader(user(request))) from None
 
 
 @needs("read on the CI")
@@ -70,8 +68,8 @@ async def read_ci(request: Request):
     repo = _repo(request)
     ci_id = _id(request)
     if ci_id == "read":  # xldeploy-py reads many CIs with GET /repository/ci/read and a list body
-        ids = await json_body(request, list)
-        require_each(request, READ, _ids(ids))
+        ids = ref_ids(await json_body(request, list))
+        require_each(request, READ, ids)
         return ok([repo.to_json(r) for r in await call(repo.read_many, ids)])
     require(request, READ, ci_id)
     version = request.query_params.get("version")
@@ -106,7 +104,7 @@ async def update_ci(request: Request):
 @needs("repo#edit on the CI and all below it (import#remove for a package)")
 async def delete_ci(request: Request):
     await check(request, policy(request).delete, _id(request))
-    await call(_repo(request).delete, _id(request), user(request))
+    await _deleting(request, _repo(request).delete, _id(request), user(request))
     return no_content()
 
 
@@ -114,8 +112,9 @@ async def delete_ci(request: Request):
 async def create_cis(request: Request):
     repo = _repo(request)
     items = await json_body(request, list)
-    audit(request, *_ids(items))
-    require_each(request, REPO_EDIT, _ids(items))
+    ids = body_ids(items)
+    audit(request, *ids)
+    require_each(request, REPO_EDIT, ids)
     recs = await call(repo.create_many, items, user(request))
     return ok([repo.to_json(r) for r in recs])
 
@@ -124,8 +123,9 @@ async def create_cis(request: Request):
 async def update_cis(request: Request):
     repo = _repo(request)
     items = await json_body(request, list)
-    audit(request, *_ids(items))
-    require_each(request, REPO_EDIT, _ids(items))
+    ids = body_ids(items)
+    audit(request, *ids)
+    require_each(request, REPO_EDIT, ids)
     recs = await call(repo.update_many, items, user(request))
     return ok([repo.to_json(r) for r in recs])
 
@@ -133,19 +133,19 @@ async def update_cis(request: Request):
 @needs("read on each CI", changes=False)
 async def read_cis(request: Request):
     repo = _repo(request)
-    ids = await json_body(request, list)
-    require_each(request, READ, _ids(ids))
+    ids = ref_ids(await json_body(request, list))
+    require_each(request, READ, ids)
     recs = await call(repo.read_many, ids)
     return ok([repo.to_json(r) for r in recs])
 
 
 @needs("repo#edit on each CI and all below it (import#remove for a package)")
 async def delete_cis(request: Request):
-    ids = await json_body(request, list)
-    audit(request, *_ids(ids))
-    for ci_id in _ids(ids):
+    ids = ref_ids(await json_body(request, list))
+    audit(request, *ids)
+    for ci_id in ids:
         await check(request, policy(request).delete, ci_id)
-    await call(_repo(request).delete_many, ids, user(request))
+    await _deleting(request, _repo(request).delete_many, ids, user(request))
     return no_content()
 
 

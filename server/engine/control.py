@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 
 from ..errors import BadRequest, NotFound
-from ..repository.values import ref_id, to_json
+from ..refs import ref_id
+from ..repository.values import to_json
 from .stepcontext import SERVER_HOST_ID
 
 CONTROL = "CONTROL"

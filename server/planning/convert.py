@@ -7,20 +7,10 @@ an integer) is kept as it is and `problem()` tells validation why it is wrong.
 
 from __future__ import annotations
 
+from ..refs import reference as ref
 from ..types import PropertyDescriptor, PropertyKind
 
 K = PropertyKind
-
-
-def ref(value) -> str | None:
-    """A CI reference as clients send it: an id, {"ci-ref"|"ref"|"id"|"ci": id}, or a CI object."""
-    if isinstance(value, str):
-        return value.strip().strip("/") or None
-    if isinstance(value, dict):
-        for key in ("ci-ref", "ref", "id", "ci"):
-            if isinstance(value.get(key), str):
-                return value[key].strip().strip("/") or None
-    return None
 
 
 def _text(value) -> str:

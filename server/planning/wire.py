@@ -12,7 +12,7 @@
 Validation messages are `{"ci": <id>, "property": <name or null>, "message": <text>, "level":
 "ERROR" | "WARNING"}`; on each deployed they are about that deployed or its embedded deployeds, on
 the application about the deployment as a whole. They are output only: incoming ones are ignored.
-`deployables`/`containers` entries may come back as ids or as any `{"id"|"ci"|"ref"|"ci-ref": id}`.
+`deployables`/`containers` entries may come back as ids or in any reference form of server/refs.py.
 Secrets are handed in and out through `conceal(text) -> ciphertext` and
 `reveal(text) -> (clear, was_secret)`: passwords and placeholder values from encrypted dictionaries
 leave as `{b64}...` ciphertext and are accepted back in that form.
@@ -111,6 +111,8 @@ def deployed_from_json(data, types: TypeRegistry, reveal, parent: str | None = N
         raise BadRequest(f"Unknown type '{type_name}' for deployed {deployed_id}.")
     deployable = ref(data.get("deployable"))
     container = ref(data.get("container")) or parent
+    if parent is not None and container != parent:  # else it would be stored on a container nobody checked
+        raise BadRequest(f"Embedded deployed {deployed_id} belongs in its parent {parent}, not in {container}.")
     if not deployable:
         raise BadRequest(f"Deployed {deployed_id} has no deployable.")
     if not container:

@@ -165,6 +165,9 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # LIKE finds what is below an id (service.subtree): as in PostgreSQL, case matters, since ids
+            # that differ only in case are different CIs.
+            cursor.execute("PRAGMA case_sensitive_like=ON")
             cursor.close()
     else:
         engine = create_engine(url, pool_pre_ping=True)

@@ -16,6 +16,7 @@ from sqlalchemy import and_, delete, func, insert, not_, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import BadRequest, Conflict, NotFound
+from ..refs import body_id, ref_ids
 from ..security.secrets import Secrets
 from ..types import PropertyKind, TypeRegistry
 from . import values
@@ -52,6 +53,24 @@ class CiRecord:
     @property
     def parent_id(self) -> str | None:
         return parent_of(self.id)
+
+
+class StillReferenced(Conflict):
+    """A delete refused because CIs outside what is deleted refer to it: `pairs` are (referrer, target)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.pairs = pairs
+        source, target = pairs[0]
+        super().__init__(f"Repository entity {target} is still referenced by {source}.")
+
+    def seen_by(self, may_read) -> Conflict:
+        """The refusal as told to a caller who may read the referrers for which `may_read(id)` holds."""
+        visible = [(s, t) for s, t in self.pairs if may_read(s)]
+        if visible:
+            return StillReferenced(visible)
+        hidden = len({s for s, _ in self.pairs})
+        who = "a CI" if hidden == 1 else f"{hidden} CIs"
+        return Conflict(f"Repository entity {self.pairs[0][1]} is still referenced by {who} you cannot read.")
 
 
 @dataclass
@@ -112,7 +131,9 @@ class Repository:
         with self.engine.connect() as conn:
             return self._must_get(conn, check_id(ci_id))
 
-    def read_many(self, ids: list[str]) -> list[CiRecord]:
+    def read_many(self, ids: list) -> list[CiRecord]:
+        """The CIs of a list of references (server/refs.py), in order."""
+        ids = ref_ids(ids)
         with self.engine.connect() as conn:
             return [self._must_get(conn, check_id(i)) for i in ids]
 
@@ -262,9 +283,7 @@ class Repository:
     # -- create / update -----------------------------------------------------------------------
     def _create(self, batch: "_CreateBatch", data: dict, user: str, upload: ArtifactUpload | None = None,
                 check_refs: bool = True) -> CiRecord:
-        if not isinstance(data, dict):
-            raise BadRequest("A CI must be a JSON object with an id and a type.")
-        ci_id = check_id(data.get("id"))
+        ci_id = check_id(body_id(data))
         ci_type = data.get("type")
         if not ci_type:
             raise BadRequest(f"CI {ci_id} has no type.")
@@ -314,9 +333,7 @@ class Repository:
 
     @staticmethod
     def _upload_for(item, uploads: dict) -> ArtifactUpload | None:
-        if not uploads or not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            return None
-        return uploads.get(item["id"].strip("/"))
+        return uploads.get(body_id(item)) if uploads else None
 
     def _check_composites(self, conn: Connection, changed: list[CiRecord]) -> None:
         """A composite package may not contain itself, directly or through other composite packages."""
@@ -342,9 +359,9 @@ class Repository:
         if not isinstance(data, dict):
             raise BadRequest("A CI must be a JSON object with an id and a type.")
         ci_id = check_id(ci_id)
-        body_id = data.get("id")
-        if body_id is not None and str(body_id).strip("/") != ci_id:
-            raise BadRequest(f"The id in the body ({body_id}) does not match the id in the path ({ci_id}).")
+        given = data.get("id")
+        if given is not None and str(given).strip("/") != ci_id:
+            raise BadRequest(f"The id in the body ({given}) does not match the id in the path ({ci_id}).")
         current = self._must_get(conn, ci_id)
         if current.type == ROOT_TYPE:
             raise BadRequest(f"The root {ci_id} cannot be changed.")
@@ -390,9 +407,7 @@ class Repository:
         with self._write_lock, self.engine.begin() as conn:
             out = []
             for item in items:
-                if not isinstance(item, dict) or not item.get("id"):
-                    raise BadRequest("Each CI in the list must be a JSON object with an id.")
-                out.append(self._update(conn, item["id"], item, user))
+                out.append(self._update(conn, body_id(item), item, user))
             self._check_composites(conn, out)
             return out
 
@@ -411,10 +426,10 @@ class Repository:
             select(ci_refs.c.source_id, ci_refs.c.target_id)
             .where(and_(subtree(ci_refs.c.target_id, ci_id), not_(subtree(ci_refs.c.source_id, ci_id))))
             .order_by(ci_refs.c.source_id)).all()
-        outside = next((r for r in referrers if not _in_subtrees(r.source_id, together)
-                        and r.target_id not in keeping), None)
+        outside = [(r.source_id, r.target_id) for r in referrers
+                   if not _in_subtrees(r.source_id, together) and r.target_id not in keeping]
         if outside:
-            raise Conflict(f"Repository entity {outside.target_id} is still referenced by {outside.source_id}.")
+            raise StillReferenced(outside)
         rows = conn.execute(select(cis).where(subtree(cis.c.id, ci_id))).all()
         stamp = values.now_iso()
         for row in sorted(rows, key=lambda r: r.id.count("/"), reverse=True):
@@ -440,10 +455,9 @@ class Repository:
         finally:
             self._notify_security()
 
-    def delete_many(self, ids: list[str], user: str) -> None:
-        if not isinstance(ids, list):
-            raise BadRequest("The body must be a JSON list of CI ids.")
-        ids = [values.ref_id(ci_id, "Each entry") for ci_id in ids]
+    def delete_many(self, ids: list, user: str) -> None:
+        """Delete the CIs of a list of references (server/refs.py) and everything below them, together."""
+        ids = ref_ids(ids)
         together = frozenset(ids)
         try:
             with self._write_lock, self.engine.begin() as conn:

@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timezone
 
 from ..errors import BadRequest
+from ..refs import ref_id
 from ..security.secrets import MASK, PREFIX, Secrets
 from ..types import PropertyDescriptor, PropertyKind, TypeDescriptor
 
@@ -39,17 +40,6 @@ def parse_date(text: str, what: str) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return format_date(moment)
-
-
-def ref_id(value, what: str) -> str:
-    """A CI reference as sent by clients: an id string, {"ci-ref": id}, {"ref": id} or {"id": id}."""
-    if isinstance(value, str) and value.strip():
-        return value.strip().strip("/")
-    if isinstance(value, dict):
-        for key in ("ci-ref", "ref", "id", "ci"):
-            if isinstance(value.get(key), str):
-                return value[key].strip().strip("/")
-    raise BadRequest(f"{what} must be a CI id, not {value!r}.")
 
 
 def convert(prop: PropertyDescriptor, value, what: str, secrets: Secrets):

@@ -19,22 +19,13 @@ a package, importing, deploying, rolling back, and acting on someone's task.
 from __future__ import annotations
 
 from ..errors import BadRequest, Forbidden, NotFound
+from ..refs import reference as _ref
 from ..repository.ids import parent_of
 from . import permissions as P
 
 INITIAL, UPDATE, UNDEPLOYMENT = "INITIAL", "UPDATE", "UNDEPLOYMENT"
 ROLLBACK_NEEDS = {"INITIAL": P.DEPLOY_UNDEPLOY, "UPGRADE": P.DEPLOY_UPGRADE, "UPDATE": P.DEPLOY_UPGRADE,
                   "UNDEPLOY": P.DEPLOY_INITIAL, "UNDEPLOYMENT": P.DEPLOY_INITIAL}
-
-
-def _ref(value) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip().strip("/")
-    if isinstance(value, dict):
-        for key in ("ci-ref", "ref", "id", "ci"):
-            if isinstance(value.get(key), str) and value[key].strip():
-                return value[key].strip().strip("/")
-    return None
 
 
 class Policy:

@@ -206,6 +206,20 @@ def test_delete_of_a_referenced_ci_names_the_referrer(api, server, host):
     assert not exists(api, dic)
 
 
+def test_ids_that_differ_only_in_case_are_different_cis(api):
+    """What is below a CI is what is below its id exactly: deleting, copying or exporting `dir-x` leaves
+    `DIR-X` and its children alone."""
+    name = unique("dir")
+    lower, upper = f"Infrastructure/{name}", f"Infrastructure/{name.upper()}"
+    for folder in (lower, upper):
+        create(api, folder, "core.Directory")
+        create(api, f"{folder}/h", "overthere.LocalHost", os="UNIX")
+    assert [r["ref"] for r in api.get("/repository/query", params={"ancestor": lower}).json()] == [f"{lower}/h"]
+    assert api.post(f"/repository/copy/{lower}", params={"newId": lower + "-copy"}).status_code == 200
+    assert api.delete(f"/repository/ci/{lower}").status_code == 204
+    assert exists(api, upper) and exists(api, f"{upper}/h") and exists(api, f"{lower}-copy/h")
+
+
 # -- batches -----------------------------------------------------------------------------------
 
 def test_batch_create_read_update_delete(api, host):

@@ -732,3 +732,121 @@ def test_route(world, method, template):
 def test_every_case_is_a_route():
     """No stale cases: each one names a route that exists."""
     assert set(CASES) <= set(_route_keys())
+
+
+# -- every form of CI reference: the permission check and the action read the same id -------------
+FORMS = {
+    "id string": lambda ci_id: ci_id,
+    "id": lambda ci_id: {"id": ci_id},
+    "ref": lambda ci_id: {"ref": ci_id},
+    "ci-ref": lambda ci_id: {"ci-ref": ci_id},
+    "ci": lambda ci_id: {"ci": ci_id},
+}
+LISTS = [("POST", "/repository/cis/delete"), ("POST", "/repository/cis/read"), ("GET", "/repository/ci/read")]
+
+
+def _exists(w: World, ci_id: str) -> bool:
+    return w.do("admin", "GET", f"/repository/exists/{ci_id}").json()["boolean"]
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("method,path", LISTS)
+def test_lists_of_cis_are_checked_in_every_reference_form(world, method, path, form):
+    host = world.host()
+    call = Call(path, json=[FORMS[form](host)])
+    denied = world.request("viewer", method, call)
+    assert denied.status_code == 403 and host in denied.json()["message"], denied.text
+    assert _exists(world, host)
+    allowed = world.request("power", method, call)
+    assert allowed.status_code in (200, 204), allowed.text
+    if path.endswith("delete"):
+        assert not _exists(world, host)
+    else:
+        assert [ci["id"] for ci in allowed.json()] == [host]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_single_references_are_checked_in_every_form(world, form):
+    control = Call("/control", json={"controlName": "checkConnection", "ci": FORMS[form](world.host())})
+    body = dict(world.mapped())
+    body["application"] = dict(body["application"], version=FORMS[form](world.undeployed()["version"]),
+                               environment=FORMS[form](world.undeployed()["env"]))
+    deployment = Call("/deployment", json=body)
+    for call in (control, deployment):
+        denied = world.request("viewer", "POST", call)
+        assert denied.status_code == 403, denied.text
+        allowed = world.request("power", "POST", call)
+        assert allowed.status_code == 200, allowed.text
+
+
+@pytest.fixture(scope="module")
+def editor(world):
+    """`editor` may read Infrastructure and edit the folder `mine`; `hidden` (below Infrastructure, with
+    settings of its own) and Environments it may not read. Each holds a host."""
+    admin = _Api(world)
+    create_user(admin, "editor")
+    assign(admin, "editors", "editor")
+    assign(admin, "keepers", "admin")
+    grant(admin, "login", "editors")
+    grant(admin, "read", "editors", "Infrastructure")
+    mine, hidden = world.directory("Infrastructure"), world.directory("Infrastructure")
+    for permission in ("read", "repo#edit"):
+        grant(admin, permission, "editors", mine)
+    grant(admin, "read", "keepers", hidden)
+    world.sessions["editor"] = requests.Session()
+    world.sessions["editor"].auth = ("editor", PASSWORD)
+    world.sessions["editor"].headers["Accept"] = "application/json"
+    return {"mine": mine, "hidden": hidden}
+
+
+def _host_in(w: World, folder: str) -> str:
+    host = f"{folder}/{unique('h')}"
+    w.create({"id": host, "type": "overthere.LocalHost", "os": "UNIX"})
+    return host
+
+
+@pytest.mark.parametrize("key", ["ref", "ci-ref", "ci"])
+def test_a_reference_naming_two_cis_is_refused(world, editor, key):
+    mine, secret = _host_in(world, editor["mine"]), _host_in(world, editor["hidden"])
+    for path in ("/repository/cis/delete", "/repository/cis/read"):
+        response = world.request("editor", "POST", Call(path, json=[{"id": mine, key: secret}]))
+        assert response.status_code == 400, response.text
+        assert _exists(world, secret) and _exists(world, mine)
+
+
+def test_a_refused_delete_does_not_name_cis_the_caller_cannot_read(world, editor):
+    host = _host_in(world, editor["mine"])
+    env = f"Environments/{unique('env')}"
+    world.create({"id": env, "type": "udm.Environment", "members": [host]})
+    for method, call in (("DELETE", Call(f"/repository/ci/{host}")),
+                         ("POST", Call("/repository/cis/delete", json=[host])),
+                         ("DELETE", Call(f"/repository/ci/{editor['mine']}"))):
+        response = world.request("editor", method, call)
+        assert response.status_code == 409, response.text
+        message = response.json()["message"]
+        assert env not in message and "cannot read" in message, message
+        assert host in message
+    as_admin = world.request("admin", "DELETE", Call(f"/repository/ci/{host}"))
+    assert as_admin.status_code == 409 and env in as_admin.json()["message"]
+    assert _exists(world, host)
+    world.do("admin", "DELETE", f"/repository/ci/{env}")
+
+
+def _export(w: World, root: str) -> str:
+    answer = w.do("admin", "POST", f"/repository/export/{root}").json()
+    w.do("admin", "POST", f"/tasks/v2/{answer['string']}/start")
+    assert wait_state(_Admin(w), answer["string"])["state"] == "EXECUTED"
+    return answer["file"]
+
+
+def test_importing_needs_repo_edit_on_everything_it_replaces(world, editor):
+    archive = _export(world, editor["mine"])
+    folder = f"{editor['mine']}/{unique('kept')}"  # a folder in `mine` that only keepers may read
+    world.create({"id": folder, "type": "core.Directory"})
+    grant(_Api(world), "read", "keepers", folder)
+    _host_in(world, folder)
+    refused = world.request("editor", "POST", Call("/repository/import", params={"archive": archive}))
+    assert refused.status_code == 403 and folder in refused.json()["message"], refused.text
+    world.do("admin", "DELETE", f"/repository/ci/{folder}")
+    allowed = world.request("editor", "POST", Call("/repository/import", params={"archive": archive}))
+    assert allowed.status_code == 200, allowed.text

@@ -58,3 +58,20 @@ def test_bad_deployment_json_is_refused_with_the_reason(change, message):
     change(data)
     with pytest.raises(BadRequest, match=message):
         deployment_from_json(data, w.types, reveal)
+
+
+def test_an_embedded_deployed_lives_in_its_parent():
+    """Its container is its parent deployed: one naming another container would be written there, on a
+    container the deployment's permission checks never looked at."""
+    w = World()
+    web = w.deployable("web", port="1")
+    w.embedded(web, "http", port="80")
+    w.container("host")
+    data = deployment_to_json(w.initial(), w.snap, w.types, conceal)
+    data["deployeds"][0]["bindings"][0].update(container="Infrastructure/other/web",
+                                               id="Infrastructure/other/web/http")
+    with pytest.raises(BadRequest, match="Embedded deployed Infrastructure/other/web/http belongs in its parent "
+                                         "Infrastructure/host/web, not in Infrastructure/other/web"):
+        deployment_from_json(data, w.types, reveal)
+    data["deployeds"][0]["bindings"][0].pop("container")
+    assert deployment_from_json(data, w.types, reveal).deployeds[0].embedded[0].container == "Infrastructure/host/web"

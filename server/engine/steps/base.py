@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from server.engine.context import StepContext, StepFailed
 from server.engine.hosts import HostConnectionError, HostError
+from server.refs import reference as ref_id  # the id a parameter or property value refers to
 
 ROOTS = ("Applications/", "Environments/", "Infrastructure/", "Configuration/")
 MASK = "********"
@@ -17,17 +18,6 @@ def builtin_types():
     """The built-in types, for a context made without the server's registry (tests, tools)."""
     from server.types.registry import load_registry
     return load_registry()
-
-
-def ref_id(value) -> str | None:
-    """The id a parameter or property value refers to: an id string or {"ref"|"id"|"ci-ref": id}."""
-    if isinstance(value, str):
-        return value.strip().strip("/") or None
-    if isinstance(value, dict):
-        for key in ("ref", "ci-ref", "id", "ci"):
-            if isinstance(value.get(key), str):
-                return value[key].strip().strip("/")
-    return None
 
 
 def name_of(ci_id: str) -> str:
