@@ -132,6 +132,16 @@ def test_uploads_keep_the_big_limit_but_the_ci_part_has_the_json_limit(server, a
     assert not exists(api, other)
 
 
+def test_the_default_json_limit_takes_a_batch_of_10000_ssh_hosts():
+    from server.config import DEFAULT_CONF, parse_properties
+    limit = int(parse_properties(DEFAULT_CONF)["http.max.json.size"])
+    batch = [{"id": f"Infrastructure/datacenter-01/hosts/web-server-{i:05d}", "type": "overthere.SshHost",
+              "address": f"web-server-{i:05d}.example.com", "username": "deployer", "password": "s3cret-passw0rd",
+              "os": "UNIX", "connectionType": "SFTP", "port": 22, "sudoUsername": "root", "tags": ["web", "prod"]}
+             for i in range(10_000)]
+    assert 10 * len(json.dumps(batch)) < limit  # about 3 MB: ten times that still fits
+
+
 # -- request headers in time ------------------------------------------------------------------------
 
 def closed_within(sock: socket.socket, seconds: float) -> bool:
