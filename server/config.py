@@ -31,8 +31,12 @@ repository.database.url=
 importable.packages.path=importablePackages
 # Password of the admin user, used only when the server initialises its repository.
 admin.password=admin
-# Largest request body accepted, in bytes (JSON and uploads alike).
+# Largest request body accepted, in bytes: file uploads (artifacts, DARs, archives), streamed to disk.
 http.max.request.size=268435456
+# Largest body read into memory (JSON, text), in bytes; 32 MiB holds about 100,000 SshHost CIs in one batch.
+http.max.json.size=33554432
+# Seconds a connection may take to send a complete request header (idle connections are closed then).
+http.header.timeout=30
 # Task engine: tasks executing at once, and threads for steps in parallel blocks.
 task.max.active=10
 task.step.threads=8
@@ -79,6 +83,8 @@ class ServerConfig:
     importable_packages: Path | None = None
     admin_password: str = "admin"
     max_request_size: int = 256 * 1024 * 1024
+    max_json_size: int = 32 * 1024 * 1024
+    header_timeout: float = 30.0
     max_active_tasks: int = 10
     step_threads: int = 8
     properties: dict | None = None
@@ -126,6 +132,17 @@ def _int(props: dict, key: str, default: int) -> int:
         raise SystemExit(f"deployit.conf: {key} must be a number, not '{value}'.") from None
 
 
+def _seconds(props: dict, key: str, default: float) -> float:
+    value = props.get(key, "")
+    try:
+        seconds = float(value) if value.strip() else default
+    except ValueError:
+        seconds = -1
+    if seconds <= 0:
+        raise SystemExit(f"deployit.conf: {key} must be a number of seconds greater than 0, not '{value}'.")
+    return seconds
+
+
 def init_home(home: Path, bind: str | None = None, port: int | None = None) -> bool:
     """Create the home layout when missing; True when this was the first start."""
     first = not (home / "conf" / "deployit.conf").exists()
@@ -156,6 +173,8 @@ def load_config(home: Path, bind: str | None = None, port: int | None = None) ->
         importable_packages=packages if packages.is_absolute() else home / packages,
         admin_password=props.get("admin.password") or "admin",
         max_request_size=_int(props, "http.max.request.size", 256 * 1024 * 1024),
+        max_json_size=_int(props, "http.max.json.size", 32 * 1024 * 1024),
+        header_timeout=_seconds(props, "http.header.timeout", 30.0),
         max_active_tasks=_int(props, "task.max.active", 10),
         step_threads=_int(props, "task.step.threads", 8),
         properties=props,

@@ -69,8 +69,10 @@ def main(argv=None) -> int:
     # It then re-raises the signal to the handlers it found; ours just let main() finish cleanly.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
+    from .connections import protocol_with_header_timeout
     server = uvicorn.Server(uvicorn.Config(app, host=config.bind, port=config.port, log_config=None,
-                                           access_log=False, timeout_graceful_shutdown=10))
+                                           access_log=False, timeout_graceful_shutdown=10,
+                                           http=protocol_with_header_timeout(config.header_timeout)))
     def request_shutdown():
         log.info("Shutdown requested through the REST API")
         server.should_exit = True

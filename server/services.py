@@ -17,6 +17,8 @@ from .exchange.tasks import Exchange
 from .planning.adapter import DeploymentService, load_rules
 from .maintenance import gc as garbage
 from .maintenance.mode import ServerMode
+from .packages.archives import ArchiveLimits
+from .packages.limits import PackageLimits
 from .packages.service import PackageService
 from .repository.artifacts import ArtifactStore
 from .repository.schema import make_engine
@@ -61,7 +63,9 @@ def build_services(config: ServerConfig) -> Services:
     log.info("Loaded %d types", len(types.types))
     engine = make_engine(config.url)
     secrets = Secrets.from_home(config.conf_dir)
-    repository = Repository(engine, types, secrets, ArtifactStore(config.artifacts_dir))
+    limits = PackageLimits.from_properties(config.properties)
+    repository = Repository(engine, types, secrets, ArtifactStore(config.artifacts_dir),
+                            check_file=ArchiveLimits(types, limits).check)
     repository.init_roots()
     users = UserStore(engine)
     if users.ensure_admin(config.admin_password):

@@ -3,17 +3,46 @@
 from __future__ import annotations
 
 import json
+import tempfile
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import BadRequest
+from ..errors import BadRequest, PayloadTooLarge
+
+SPOOL = 1024 * 1024  # a body read in part stays in memory up to this size, the rest waits on disk
+
+
+def json_too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes for JSON bodies "
+                           f"(http.max.json.size); send smaller batches.")
+
+
+async def read_body(request: Request) -> bytes:
+    """The whole request body, for the routes that read it into memory (JSON, text): refused with 413 as
+    soon as it passes `http.max.json.size`. Until it is complete and known to fit, it is spooled to disk,
+    so that many oversized bodies at once cost disk, not memory. File uploads do not come here: they
+    stream to disk under `http.max.request.size`."""
+    if hasattr(request, "_body"):
+        return request._body
+    limit = services(request).config.max_json_size
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise json_too_large(limit)
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL) as spool:
+        async for chunk in request.stream():
+            spool.write(chunk)  # at most the limit, into the page cache: quick enough for the event loop
+            if spool.tell() > limit:
+                raise json_too_large(limit)
+        spool.seek(0)
+        request._body = spool.read()  # Starlette's own cache: request.body() and request.stream() use it
+    return request._body
 
 
 async def json_body(request: Request, expect=None):
     """The request body parsed as JSON; BadRequest with the reason when it is not."""
-    raw = await request.body()
+    raw = await read_body(request)
     if not raw.strip():
         raise BadRequest("The request has no body; a JSON body is required.")
     try:

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from ..errors import BadRequest
 from ..packages.service import PackageService
-from .common import call, json_body, ok, services, user
+from .common import call, json_body, ok, read_body, services, user
 from ..security.permissions import IMPORT_INITIAL, IMPORT_UPGRADE
 from .guard import audit, needs, security
 
@@ -81,7 +81,7 @@ async def upload(request: Request):
 async def fetch(request: Request):
     """Body: the URL, as a JSON string or plain text (XL Deploy's deprecated form of fetch2)."""
     _may_import(request)
-    raw = (await request.body()).decode("utf-8", "replace").strip()
+    raw = (await read_body(request)).decode("utf-8", "replace").strip()
     try:
         url = json.loads(raw) if raw.startswith('"') else raw
     except ValueError:

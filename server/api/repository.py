@@ -16,7 +16,7 @@ from ..errors import BadRequest, NotFound
 from ..refs import body_ids, ref_ids
 from ..repository.service import ArtifactUpload, StillReferenced
 from ..security.permissions import READ, REPO_EDIT
-from .common import boolean, call, int_param, json_body, no_content, ok, services, user
+from .common import boolean, call, int_param, json_body, json_too_large, no_content, ok, services, user
 from .guard import audit, check, needs, policy, require, require_each, security
 
 
@@ -26,6 +26,15 @@ def _repo(request: Request):
 
 def _id(request: Request) -> str:
     return request.path_params["id"]
+
+
+async def _json_part(request: Request, part) -> str:
+    """A CI sent as a file part of a multipart upload, read into memory under the JSON body limit."""
+    limit = services(request).config.max_json_size
+    raw = await part.read(limit + 1)
+    if len(raw) > limit:
+        raise json_too_large(limit)
+    return raw.decode("utf-8")
 
 
 async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
@@ -43,7 +52,7 @@ async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
                 not in ("application/json",):
             upload = ArtifactUpload(filename=value.filename, stream=value.file)
         else:
-            text = value if isinstance(value, str) else (await value.read()).decode("utf-8")
+            text = value if isinstance(value, str) else await _json_part(request, value)
             if key in ("configurationItem", "ci", "json") or (ci_data is None and text.lstrip().startswith("{")):
                 try:
                     ci_data = json.loads(text)

@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from ..errors import BadRequest
 from ..security.permissions import ADMIN
-from .common import boolean, call, int_param, json_body, no_content, ok, services, user
+from .common import boolean, call, int_param, json_body, no_content, ok, read_body, services, user
 from .guard import needs, require, security
 
 EDIT = "security#edit"
@@ -45,7 +45,7 @@ def _flag(value, what: str):
 
 
 async def _optional_body(request: Request):
-    raw = await request.body()
+    raw = await read_body(request)
     if not raw.strip():
         return None
     return await json_body(request)

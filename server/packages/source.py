@@ -142,31 +142,50 @@ class PackageSource:
         self.close()
 
 
+def open_zip(fileobj: BinaryIO, limits: PackageLimits, subject: str) -> zipfile.ZipFile:
+    """Open a zip (a seekable stream) within the limits, from its central directory alone: its size, its
+    number of entries, its content once unpacked, and no entry above `ratio_min_size` that inflates more
+    than `max_compression_ratio` times (a zip bomb). `subject` starts the refusal ("The package x.dar").
+    zipfile never unpacks more than an entry's recorded size, so the recorded sizes can be trusted."""
+    fileobj.seek(0, os.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    if size > limits.max_archive_size:
+        raise PayloadTooLarge(f"{subject} is refused: it is {size} bytes, larger than the limit "
+                              f"of {limits.max_archive_size} bytes.")
+    try:
+        archive = zipfile.ZipFile(fileobj)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, NotImplementedError) as exc:
+        raise BadRequest(f"{subject} is not a valid zip archive ({exc}).") from None
+    infos = archive.infolist()
+    if len(infos) > limits.max_entries:
+        raise PayloadTooLarge(f"{subject} is refused: it holds more than {limits.max_entries} entries.")
+    for info in infos:
+        if not info.is_dir() and info.file_size > limits.ratio_min_size:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_compression_ratio:
+                raise BadRequest(f"{subject} is refused: its entry '{info.filename}' inflates {int(ratio)} times "
+                                 f"(more than {limits.max_compression_ratio}), which looks like a zip bomb.")
+    total = sum(info.file_size for info in infos if not info.is_dir())
+    if total > limits.max_uncompressed_size:
+        raise PayloadTooLarge(f"{subject} is refused: its content of {total} bytes is larger "
+                              f"than the limit of {limits.max_uncompressed_size} bytes.")
+    return archive
+
+
 class ZipSource(PackageSource):
     """A DAR file (or any zip). `fileobj` must be seekable; it stays owned by the caller."""
 
     def __init__(self, fileobj: BinaryIO, label: str, limits: PackageLimits):
         super().__init__(label, limits)
-        fileobj.seek(0, os.SEEK_END)
-        size = fileobj.tell()
-        fileobj.seek(0)
-        if size > limits.max_archive_size:
-            raise PayloadTooLarge(f"The package {label} is refused: it is {size} bytes, larger than the limit "
-                                  f"of {limits.max_archive_size} bytes.")
-        try:
-            self.zip = zipfile.ZipFile(fileobj)
-            infos = self.zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, NotImplementedError) as exc:
-            raise BadRequest(f"The package {label} is not a valid zip archive ({exc}).") from None
+        self.zip = open_zip(fileobj, limits, f"The package {label}")
         self.infos: dict[str, zipfile.ZipInfo] = {}
-        if len(infos) > limits.max_entries:
-            raise PayloadTooLarge(f"The package {label} is refused: it holds more than {limits.max_entries} entries.")
-        for info in infos:
+        for info in self.zip.infolist():
             self._add_info(info)
         self._check_index()
 
     def _add_info(self, info: zipfile.ZipInfo) -> None:
-        raw, label, limits = info.filename, self.label, self.limits
+        raw, label = info.filename, self.label
         path = normalise(raw, label)
         unix_mode = info.external_attr >> 16
         if stat.S_ISLNK(unix_mode):
@@ -177,11 +196,6 @@ class ZipSource(PackageSource):
             raise BadRequest(f"The package {label} is refused: its entry '{raw}' uses an unsupported "
                              f"compression method ({info.compress_type}).")
         is_dir = info.is_dir()
-        if not is_dir and info.file_size > limits.ratio_min_size:
-            ratio = info.file_size / max(info.compress_size, 1)
-            if ratio > limits.max_compression_ratio:
-                raise BadRequest(f"The package {label} is refused: its entry '{raw}' inflates {int(ratio)} times "
-                                 f"(more than {limits.max_compression_ratio}), which looks like a zip bomb.")
         if is_dir and info.file_size:
             raise BadRequest(f"The package {label} is not a valid zip archive (folder entry '{raw}' has content).")
         self._add(path, is_dir, 0 if is_dir else info.file_size, unix_mode & 0o777, raw)

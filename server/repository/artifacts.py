@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 CHUNK = 1024 * 1024
 
@@ -20,8 +20,9 @@ class ArtifactStore:
     def path(self, sha1: str) -> Path:
         return self.root / sha1[:2] / sha1
 
-    def put(self, source: BinaryIO | bytes) -> tuple[str, int]:
-        """Store content; returns (sha1, size). Identical content is stored once."""
+    def put(self, source: BinaryIO | bytes, check: Callable[[BinaryIO], None] | None = None) -> tuple[str, int]:
+        """Store content; returns (sha1, size). Identical content is stored once. `check` reads the
+        content (a seekable file) before it joins the store, and may refuse it by raising."""
         digest, size = hashlib.sha1(), 0
         fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
         try:
@@ -34,6 +35,9 @@ class ArtifactStore:
                     digest.update(chunk)
                     size += len(chunk)
                     tmp.write(chunk)
+            if check is not None:
+                with open(tmp_name, "rb") as written:
+                    check(written)
             sha1 = digest.hexdigest()
             target = self.path(sha1)
             if target.exists():

@@ -11,6 +11,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass, field
+from typing import BinaryIO, Callable
 
 from sqlalchemy import and_, delete, func, insert, not_, or_, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -93,11 +94,15 @@ def _record(row) -> CiRecord:
 
 
 class Repository:
-    def __init__(self, engine: Engine, types: TypeRegistry, secrets: Secrets, artifacts: ArtifactStore):
+    def __init__(self, engine: Engine, types: TypeRegistry, secrets: Secrets, artifacts: ArtifactStore,
+                 check_file: Callable[[str, str, str, BinaryIO], None] | None = None):
         self.engine = engine
         self.types = types
         self.secrets = secrets
         self.artifacts = artifacts
+        # check_file(ci_id, ci_type, filename, stream) may refuse an artifact's file before it is stored:
+        # the package limits for archives and folders (packages.archives), whichever way the file comes.
+        self.check_file = check_file
         # SQLite allows one writer; serialising writers in-process avoids lock upgrade failures.
         self._write_lock = threading.RLock()
         # Called after a delete, move or rename changed the permissions set on directories (which
@@ -273,12 +278,13 @@ class Repository:
             return
         if not self.types.is_a(ci_type, "udm.Artifact"):
             raise BadRequest(f"CI {ci_id} of type {ci_type} is not an artifact and cannot carry a file.")
-        sha1, size = self.artifacts.put(upload.stream)
+        filename = upload.filename or name_of(ci_id)
+        check = (lambda stream: self.check_file(ci_id, ci_type, filename, stream)) if self.check_file else None
+        sha1, size = self.artifacts.put(upload.stream, check)
         if not stored.get("checksum"):
             stored["checksum"] = sha1
         conn.execute(delete(artifact_files).where(artifact_files.c.ci_id == ci_id))
-        conn.execute(insert(artifact_files).values(ci_id=ci_id, sha1=sha1, filename=upload.filename or name_of(ci_id),
-                                                   size=size))
+        conn.execute(insert(artifact_files).values(ci_id=ci_id, sha1=sha1, filename=filename, size=size))
 
     # -- create / update -----------------------------------------------------------------------
     def _create(self, batch: "_CreateBatch", data: dict, user: str, upload: ArtifactUpload | None = None,
