@@ -137,6 +137,8 @@ class GarbageCollector:
             if cancel is not None and cancel.is_set():
                 raise StepAborted("Garbage collection was aborted; the files freed so far stay freed.")
             if sha1 in live:
+                if path.parent == root:  # moved aside by an interrupted collection
+                    self._put_back(path, sha1)
                 result.kept += 1
             elif not self._young(path, started, result):
                 self._take_away(path, sha1, result, say)
@@ -163,17 +165,23 @@ class GarbageCollector:
             if path != aside:
                 os.replace(path, aside)
             if self._needed_now(sha1):
-                target = self.artifacts.path(sha1)
-                if target.exists():  # an upload landed the same content again
-                    aside.unlink()
-                else:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(aside, target)
+                self._put_back(aside, sha1)
                 result.kept += 1
                 return
         except FileNotFoundError:  # taken by another collection meanwhile
             return
         self._delete(aside, result, say)
+
+    def _put_back(self, aside: Path, sha1: str) -> None:
+        target = self.artifacts.path(sha1)
+        try:
+            if target.exists():  # an upload landed the same content again
+                aside.unlink()
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(aside, target)
+        except FileNotFoundError:  # put back by another collection meanwhile
+            pass
 
     @staticmethod
     def _delete(path: Path, result: Result, say, what: str = "") -> None:

@@ -1,5 +1,6 @@
-"""Maintenance through REST and the shell: garbage collection, maintenance mode, shutdown, and the cron
-housekeeping wrapper run as cron runs it (no terminal, an empty environment)."""
+"""Maintenance through REST and the shell: garbage collection (with its default settings, and with an upload
+in flight on PostgreSQL), maintenance mode, shutdown, and the cron housekeeping wrapper run as cron runs it
+(no terminal, an empty environment)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ import hashlib
 import json
 import os
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from tests.cli.conftest import Cli
+from tests.conftest import Api
 from tests.integration.helpers import create, unique
+from tests.support.postgres import PostgresServer
 from tests.support.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +28,7 @@ CLEAN = ROOT / "samples" / "maintenance" / "clean-versions.py"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    proc = ServerProcess(tmp_path_factory.mktemp("home") / "server", conf={"gc.grace.seconds": "0"}).start()
+    proc = ServerProcess(tmp_path_factory.mktemp("home") / "server").start()  # garbage collection as configured by default
     yield proc
     proc.stop()
 
@@ -72,6 +77,7 @@ def deploy_in_repository(api, version_id: str) -> str:
 
 
 def gc_rest(api) -> tuple[str, str]:
+    """Run a garbage collection through REST: its task id and its step's log."""
     task_id = api.post("/server/gc").json()["string"]
     for _ in range(200):
         task = api.get(f"/tasks/v2/{task_id}").json()
@@ -110,6 +116,69 @@ def test_gc_keeps_shared_and_deployed_files_and_frees_the_rest(server, api, cli)
     assert "Garbage collection freed 0 files (0 bytes)" in log
     current = {t["id"]: t for t in api.get("/tasks/v2/current").json()}
     assert current[task_id]["metadata"]["taskType"] == "GARBAGE_COLLECTION"
+
+
+def test_deleting_a_package_and_collecting_frees_its_files_at_once(server, api):
+    gc_rest(api)
+    app = create(api, f"Applications/{unique('gcnow')}", "udm.Application")["id"]
+    first, second = b"first file " * 200, b"second file " * 300
+    package = version(api, server, app, "1.0", first)
+    upload(server, f"{package}/second", second, "second.bin")
+    leftover = server.home / "repository" / "artifacts" / ".upload-interrupted"
+    leftover.write_bytes(b"half an upload")
+    assert api.delete(f"/repository/ci/{package}").status_code == 204
+    _, log = gc_rest(api)
+    freed = len(first) + len(second) + len(b"half an upload")
+    assert f"Garbage collection freed 3 files ({freed} bytes)" in log
+    assert "too recent" not in log
+    assert not stored(server, first).exists() and not stored(server, second).exists() and not leftover.exists()
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    pg = PostgresServer().start()
+    yield pg.create_database("deployit")
+    pg.stop()
+
+
+def test_an_upload_in_flight_is_not_collected(tmp_path, postgres_url):
+    """The upload's file has landed but its CI is not committed (PostgreSQL holds its insert back while this
+    test's own transaction has the same artifact row uncommitted): a collection meanwhile keeps the file."""
+    from sqlalchemy import create_engine, text
+    other = ServerProcess(tmp_path / "server", conf={"repository.database.url": postgres_url,
+                                                     "gc.grace.seconds": "0"}).start()
+    db = create_engine(postgres_url)
+    try:
+        api = Api(other)
+        app = create(api, f"Applications/{unique('flight')}", "udm.Application")["id"]
+        create(api, f"{app}/1.0", "udm.DeploymentPackage")
+        content, ci_id = b"in flight " * 1000, f"{app}/1.0/file"
+        answers = []
+        with db.connect() as blocker:
+            blocker.execute(text("INSERT INTO artifact_files (ci_id, sha1, filename, size) VALUES (:i, :s, 'x', 1)"),
+                            {"i": ci_id, "s": "0" * 40})
+            sending = threading.Thread(target=lambda: answers.append(upload(other, ci_id, content)))
+            sending.start()
+            deadline = time.monotonic() + 20
+            while not stored(other, content).exists():
+                assert time.monotonic() < deadline, "the upload's file never landed"
+                time.sleep(0.05)
+            _, log = gc_rest(api)
+            assert "Garbage collection freed 0 files" in log, log
+            assert stored(other, content).exists()
+            blocker.rollback()
+        sending.join(30)
+        assert answers and answers[0]["id"] == ci_id
+        download = api.get(f"/repository/artifact/{ci_id}")
+        assert download.status_code == 200 and download.content == content
+        with db.connect() as conn:  # the registration lasted as long as the upload
+            assert conn.execute(text("SELECT count(*) FROM artifact_uploads")).scalar() == 0
+        assert api.delete(f"/repository/ci/{app}").status_code == 204
+        _, log = gc_rest(api)
+        assert f"Garbage collection freed 1 file ({len(content)} bytes)" in log
+    finally:
+        db.dispose()
+        other.stop()
 
 
 def test_maintenance_mode_through_rest_and_shell(server, api, cli):
