@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
+import sqlite3
 import subprocess
 import threading
 import time
@@ -132,6 +134,48 @@ def test_deleting_a_package_and_collecting_frees_its_files_at_once(server, api):
     assert f"Garbage collection freed 3 files ({freed} bytes)" in log
     assert "too recent" not in log
     assert not stored(server, first).exists() and not stored(server, second).exists() and not leftover.exists()
+
+
+def test_a_home_from_before_starts_and_forgets_its_interrupted_uploads(tmp_path):
+    """A home whose database predates the in-flight registrations and the creation columns of the history
+    starts (what is missing is added); a registration its server left when it died is forgotten."""
+    old = ServerProcess(tmp_path / "server").start()
+    api = Api(old)
+    try:
+        ci_id = create(api, f"Environments/{unique('old')}", "udm.Dictionary", entries={"k": "1"})["id"]
+        api.put(f"/repository/ci/{ci_id}", json={"id": ci_id, "type": "udm.Dictionary", "entries": {"k": "2"}})
+        created = api.get(f"/repository/ci/{ci_id}").json()["$createdAt"]
+        app = create(api, f"Applications/{unique('old')}", "udm.Application")["id"]
+        package = version(api, old, app, "1.0", b"left behind")
+        assert api.delete(f"/repository/ci/{package}").status_code == 204
+    finally:
+        old.stop()
+    sha1 = hashlib.sha1(b"left behind").hexdigest()
+    db = sqlite3.connect(old.home / "repository" / "repository.db")
+    with db:
+        db.execute("DROP TABLE artifact_uploads")
+        db.execute("DROP INDEX ix_ci_history_previous_id")
+        db.execute("ALTER TABLE ci_history DROP COLUMN created_by")
+        db.execute("ALTER TABLE ci_history DROP COLUMN created_at")
+    db.close()
+    old.start()
+    try:
+        node = f"{socket.gethostname()}:{old.home.resolve()}"
+        assert [e["action"] for e in api.get(f"/repository/history/{ci_id}").json()] == ["CREATE", "UPDATE"]
+        assert api.get(f"/repository/ci/{ci_id}", params={"version": 2}).json()["$createdAt"] == created
+        with sqlite3.connect(old.home / "repository" / "repository.db") as db:
+            # as if the server had died receiving the same content again
+            db.execute("INSERT INTO artifact_uploads (token, sha1, node, started_at) VALUES ('t', ?, ?, 'then')",
+                       (sha1, node))
+        assert "freed 0 files" in gc_rest(api)[1]
+    finally:
+        old.stop()
+    old.start()
+    try:
+        assert f"freed 1 file ({len(b'left behind')} bytes)" in gc_rest(api)[1]
+        upload(old, f"{create(api, f'{app}/2.0', 'udm.DeploymentPackage')['id']}/file", b"new")
+    finally:
+        old.stop()
 
 
 @pytest.fixture(scope="module")
