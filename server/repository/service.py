@@ -681,10 +681,13 @@ class Repository:
             lifetimes = [self._with_past(conn, lifetime) for lifetime in self._lifetimes(conn, ci_id)]
         if not lifetimes:
             raise NotFound(f"Repository entity {ci_id} has no history.")
-        entries = []
+        entries, listed = [], set()
         for lifetime in lifetimes:
             born = lifetime[0]
             for r in lifetime:
+                if r.revision in listed:  # a CI that comes back: its past here is listed already
+                    continue
+                listed.add(r.revision)
                 entries.append({
                     "version": len(entries) + 1, "revision": r.revision, "id": r.ci_id, "previousId": r.previous_id,
                     "action": r.action, "type": r.type, "token": r.token, "changedBy": r.changed_by,
@@ -785,8 +788,8 @@ class _Batch:
         for rec, action, existing in self.records:
             props = json.dumps(rec.properties)
             if existing:
-                rewritten.append({"ci": rec.id, "token": rec.token, "modified_by": rec.modified_by,
-                                  "modified_at": rec.modified_at, "properties": props})
+                rewritten.append({"b_id": rec.id, "b_token": rec.token, "b_by": rec.modified_by,
+                                  "b_at": rec.modified_at, "b_properties": props})
             else:
                 new.append(dict(id=rec.id, type=rec.type, parent_id=parent_of(rec.id), name=name_of(rec.id),
                                 token=rec.token, created_by=rec.created_by, created_at=rec.created_at,
@@ -794,10 +797,10 @@ class _Batch:
             history.append(_history_row(rec, action, rec.modified_by, properties=props))
         self.records = []
         if rewritten:
-            self.conn.execute(update(cis).where(cis.c.id == bindparam("ci")).values(
-                token=bindparam("token"), modified_by=bindparam("modified_by"),
-                modified_at=bindparam("modified_at"), properties=bindparam("properties")), rewritten)
-            self.conn.execute(delete(ci_refs).where(ci_refs.c.source_id.in_([r["ci"] for r in rewritten])))
+            self.conn.execute(update(cis).where(cis.c.id == bindparam("b_id")).values(
+                token=bindparam("b_token"), modified_by=bindparam("b_by"), modified_at=bindparam("b_at"),
+                properties=bindparam("b_properties")), rewritten)
+            self.conn.execute(delete(ci_refs).where(ci_refs.c.source_id.in_([r["b_id"] for r in rewritten])))
         for table, rows in ((cis, new), (ci_refs, self.refs), (ci_history, history)):
             if rows:
                 self.conn.execute(insert(table), rows)

@@ -119,6 +119,11 @@ def test_a_ci_moved_away_leaves_and_its_successor_follows(api):
     assert [e["action"] for e in history(api, moved)] == ["CREATE", "MOVE"]
     assert api.get(f"/repository/ci/{ci_id}", params={"version": 2}).json()["id"] == moved
     assert api.get(f"/repository/ci/{ci_id}", params={"version": 3}).json()["id"] == ci_id
+    # a CI that comes back: its first stay is listed once
+    assert api.delete(f"/repository/ci/{ci_id}").status_code == 204
+    api.post(f"/repository/move/{moved}", params={"newId": ci_id})
+    assert [(e["action"], e["id"]) for e in history(api, ci_id)] == [
+        ("CREATE", ci_id), ("MOVE", moved), ("CREATE", ci_id), ("DELETE", ci_id), ("MOVE", ci_id)]
 
 
 def test_an_import_keeps_earlier_versions_and_creation_and_is_a_version(api, server):
