@@ -115,7 +115,7 @@ class GarbageCollector:
         with self.db.connect() as conn:
             if conn.execute(select(artifact_files.c.ci_id).where(artifact_files.c.sha1 == sha1).limit(1)).first():
                 return True
-        return sha1 in self.artifacts.in_flight()[1]
+        return self.artifacts.is_in_flight(sha1)
 
     # -- collecting ----------------------------------------------------------------------------
     def collect(self, say=lambda line: None, cancel=None) -> Result:

@@ -115,6 +115,13 @@ class ArtifactStore:
             rows = conn.execute(select(artifact_uploads.c.token, artifact_uploads.c.sha1)).all()
         return {r.token for r in rows}, {r.sha1 for r in rows if r.sha1}
 
+    def is_in_flight(self, sha1: str) -> bool:
+        if self.db is None:
+            return False
+        with self.db.connect() as conn:
+            return conn.execute(select(artifact_uploads.c.token).where(artifact_uploads.c.sha1 == sha1).limit(1)
+                                ).first() is not None
+
     def forget_interrupted(self) -> int:
         """Delete this server's registrations left by a previous run (its uploads ended with it)."""
         if self.db is None:

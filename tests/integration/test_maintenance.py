@@ -81,10 +81,12 @@ def deploy_in_repository(api, version_id: str) -> str:
 def gc_rest(api) -> tuple[str, str]:
     """Run a garbage collection through REST: its task id and its step's log."""
     task_id = api.post("/server/gc").json()["string"]
-    for _ in range(200):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         task = api.get(f"/tasks/v2/{task_id}").json()
         if task["state"] in ("EXECUTED", "FAILED"):
             break
+        time.sleep(0.02)
     assert task["state"] == "EXECUTED", task
     return task_id, api.get(f"/tasks/v2/{task_id}/step/0_1_1").json()["log"]
 
