@@ -44,8 +44,9 @@ task.step.threads=8
 task.shutdown.timeout=5
 # Seconds an aborted step gets to stop before it is marked FAILED and left behind.
 task.abort.grace=5
-# Garbage collection keeps artifact files younger than this many seconds (an upload may be committing them).
-gc.grace.seconds=600
+# Optional: garbage collection also keeps artifact files younger than this many seconds (0: it frees
+# every file nothing uses; uploads in flight are always kept).
+gc.grace.seconds=0
 """
 
 

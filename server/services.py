@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -64,8 +65,11 @@ def build_services(config: ServerConfig) -> Services:
     engine = make_engine(config.url)
     secrets = Secrets.from_home(config.conf_dir)
     limits = PackageLimits.from_properties(config.properties)
-    repository = Repository(engine, types, secrets, ArtifactStore(config.artifacts_dir),
-                            check_file=ArchiveLimits(types, limits).check)
+    # The same node name as the task engine's: this server, whatever else shares the database.
+    artifacts = ArtifactStore(config.artifacts_dir, engine, node=f"{socket.gethostname()}:{config.home.resolve()}")
+    if artifacts.forget_interrupted():
+        log.info("Forgot the uploads in flight that ended with this server's previous run")
+    repository = Repository(engine, types, secrets, artifacts, check_file=ArchiveLimits(types, limits).check)
     repository.init_roots()
     users = UserStore(engine)
     if users.ensure_admin(config.admin_password):

@@ -306,10 +306,10 @@ class Deployit(CliObject):
     # -- server administration -----------------------------------------------------------------
     @signature("() : void")
     def runGarbageCollector(self):
-        """Delete the artifact files that no CI, deployed or unfinished task uses any more (admin). Runs
-        as a task (listUnfinishedTasks shows it meanwhile), waits for it and prints how many files and bytes
-        were freed; returns that sentence. Deleting packages only drops their references; this frees the
-        space. Files younger than the server's gc.grace.seconds are kept."""
+        """Delete the artifact files that no CI, deployed, unfinished task or upload in flight uses any more
+        (admin). Runs as a task (listUnfinishedTasks shows it meanwhile), waits for it and prints how many
+        files and bytes were freed. Deleting packages only drops their references; this frees the space at
+        once (unless the server sets gc.grace.seconds, which keeps files younger than that)."""
         answer = self._client.post("/server/gc")
         task_id = str(answer.get("string") if isinstance(answer, dict) else answer)
         outcome = taskwait.wait(self._client, task_id, start=False)
@@ -322,10 +322,9 @@ class Deployit(CliObject):
             pass
         if outcome:
             raise DeployitException(f"Garbage collection task {task_id} ended {outcome}.", 500)
-        if summary:
+        if summary:  # printed, not returned: the prompt would echo a returned sentence a second time
             sys.stdout.write(summary + "\n")
             sys.stdout.flush()
-        return summary
 
     @signature("() : ServerState")
     def getServerState(self):

@@ -173,7 +173,8 @@ class Repository(CliObject):
 
     @signature("(String id) : List")
     def history(self, item):
-        """The versions of a CI, oldest first: version, action (CREATE, UPDATE, MOVE, RENAME), changedBy,
+        """The versions at an id, oldest first, over every CI that lived there (deleted and created again,
+        moved away, imported): version, action (CREATE, UPDATE, IMPORT, MOVE, RENAME, DELETE), changedBy,
         changedAt."""
         entries = self._client.get(f"/repository/history/{quote_id(id_of(item))}")
         return wrap([HistoryEntry(e) for e in entries or []])

@@ -4,13 +4,16 @@ The archive holds `export-manifest.json` and `artifacts/<sha1>` (each artifact f
 
     {"format": "deployit-export", "formatVersion": 1, "root": "Applications" | null (everything),
      "exportedAt": ..., "exportedBy": ..., "cis": [{"id", "type", "properties": {stored properties},
+                                                   "createdBy", "createdAt",
                                                    "file": {"sha1", "filename", "size"} | null}, ...]}
 
 CIs are listed parents first with their properties as stored, so password values travel as the ciphertext
 of the exporting server (`{b64}...`, never in clear): importing them needs the same `conf/repository.key`,
 and an archive with a secret this server cannot decrypt is refused. Importing replaces the exported location
 (the root CI and everything below it; for a repository root or everything, the roots' content) in one
-transaction with the files. Archives with other entries, paths, malformed manifests, CIs outside their root,
+transaction with the files. The import is a new version (IMPORT) of each CI it writes: a CI that is there
+with the same type keeps its history, `$createdBy` and `$createdAt`; one that is not (deleted since, or
+never here) gets those of the archive (archives written before they were exported: the importer's). Archives with other entries, paths, malformed manifests, CIs outside their root,
 files whose content does not match their SHA-1 or sizes beyond the package limits are refused with one
 sentence, before anything is written.
 """
@@ -28,7 +31,7 @@ from ..packages.limits import PackageLimits
 from ..repository.ids import ROOT_TYPE, ROOTS, check_id, name_of
 from ..repository.service import ArtifactUpload, Repository, subtree
 from ..repository.schema import cis as cis_table
-from ..repository.values import now_iso
+from ..repository.values import now_iso, parse_date
 from ..security.secrets import PREFIX
 
 FORMAT = "deployit-export"
@@ -71,7 +74,8 @@ def export(repository: Repository, root: str | None, target: Path, user: str, lo
         if rec.type == ROOT_TYPE:
             continue
         found = repository.artifact_file(ci_id)
-        entry = {"id": rec.id, "type": rec.type, "properties": rec.properties, "file": None}
+        entry = {"id": rec.id, "type": rec.type, "properties": rec.properties, "createdBy": rec.created_by,
+                 "createdAt": rec.created_at, "file": None}
         if found is not None:
             sha1, filename, size = found
             entry["file"] = {"sha1": sha1, "filename": filename, "size": size}
@@ -195,6 +199,14 @@ def _check_manifest(label: str, manifest, repository: Repository):
             raise _refuse(label, f"it lists CI {ci_id} twice")
         seen.add(ci_id)
         entry["id"] = ci_id
+        created = (entry.get("createdBy"), entry.get("createdAt"))
+        if any(value is not None and not isinstance(value, str) for value in created):
+            raise _refuse(label, f"the createdBy or createdAt of CI {ci_id} is not text")
+        if created[1]:
+            try:
+                entry["createdAt"] = parse_date(created[1], "createdAt")
+            except BadRequest:
+                raise _refuse(label, f"the createdAt of CI {ci_id} is not an ISO-8601 date") from None
         file = entry.get("file")
         if file is not None and not (isinstance(file, dict) and isinstance(file.get("sha1"), str)
                                      and len(file["sha1"]) == 40 and isinstance(file.get("filename"), str)):
@@ -225,14 +237,17 @@ class _ZipMember:
 
 
 def import_archive(repository: Repository, archive: Archive, user: str, log=lambda line: None) -> dict:
-    """Replace the exported location with the archive's CIs and files, in one transaction."""
+    """Replace the exported location with the archive's CIs and files, in one transaction (see the module
+    docstring for what each CI keeps)."""
     items = [dict(e.get("properties") or {}, id=e["id"], type=e["type"]) for e in archive.cis]
     with zipfile.ZipFile(archive.path) as handle:
         uploads = {e["id"]: ArtifactUpload(filename=e["file"]["filename"],
                                            stream=_ZipMember(handle, ARTIFACTS + e["file"]["sha1"]))
                    for e in archive.cis if e.get("file")}
+        created = {e["id"]: (e["createdBy"], e["createdAt"]) for e in archive.cis
+                   if e.get("createdBy") and e.get("createdAt")}
         try:
-            repository.replace(archive.roots, items, user, uploads)
+            repository.replace(archive.roots, items, user, uploads, created)
         finally:
             for upload in uploads.values():
                 upload.stream.close()

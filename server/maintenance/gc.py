@@ -1,26 +1,33 @@
-"""Garbage collection of the artifact store: delete the files no live CI uses any more.
+"""Garbage collection of the artifact store: delete the files no CI, task or upload needs any more.
 
 Deleting a CI only drops its row in `artifact_files`; the content-addressed file under
-`repository/artifacts` stays until an administrator runs the garbage collector (never automatically).
-It runs as a task of the engine (type GARBAGE_COLLECTION, one `garbage-collection` step executed on
-the server), so `listUnfinishedTasks` shows it while it runs and its step log says what was freed.
+`repository/artifacts` stays until an administrator runs the garbage collector (never automatically), and
+the next collection frees it. It runs as a task of the engine (type GARBAGE_COLLECTION, one
+`garbage-collection` step executed on the server), so `listUnfinishedTasks` shows it while it runs and its
+step log says what was freed.
 
 A file is kept when
 - an artifact CI in the repository has it (every `artifact_files` row; this covers the deployables of
   deployed applications, which cannot be deleted while a deployed refers to them);
 - a task that is not archived (PENDING, QUEUED, SCHEDULED, EXECUTING, STOPPED, FAILED, ABORTED, and
-  EXECUTED, which can still be rolled back) refers to it: the artifact CIs named anywhere in its specification (deltas' deployeds, their
-  deployables) and any SHA-1 checksum it carries;
-- it is younger than the grace period (`gc.grace.seconds` in deployit.conf, default 600): an upload in
-  flight has written its file but not yet committed the CI that refers to it. Storing content that is
-  already there refreshes the file's time for the same reason (server/repository/artifacts.py).
-Temporary `.upload-*` files older than the grace period (left by interrupted uploads) are removed too.
+  EXECUTED, which can still be rolled back) refers to it: the artifact CIs named anywhere in its
+  specification (deltas' deployeds, their deployables) and any SHA-1 checksum it carries;
+- it is an upload in flight: registered in the database by the server receiving it, from before its file
+  is written until the transaction storing its CI committed or failed (server/repository/artifacts.py);
+- optionally, it is younger than `gc.grace.seconds` in deployit.conf (default 0: no such rule).
+Temporary `.upload-*` files of uploads no longer in flight (interrupted ones) are removed too.
+
+Taking a file away is safe against an upload of the same content meanwhile: the file is moved aside
+(`.collect-<sha1>`), then the database is asked again whether a CI or an upload in flight has it: if so it
+goes back, else it is deleted. An upload registers its SHA-1 before it looks for the file, so either that
+second look sees the upload or the upload finds no file and lands its own.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -29,13 +36,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..engine.context import DONE, StepAborted
+from ..repository.artifacts import TEMP_PREFIX
 from ..repository.schema import artifact_files, tasks
 
 log = logging.getLogger(__name__)
 
 TASK_TYPE = "GARBAGE_COLLECTION"
 STEP_TYPE = "garbage-collection"
-DEFAULT_GRACE = 600.0
+DEFAULT_GRACE = 0.0
+ASIDE = ".collect-"
 FINISHED = ("DONE", "CANCELLED")  # archived; an EXECUTED task can still be rolled back
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
 
@@ -90,7 +99,7 @@ class GarbageCollector:
         with self.db.connect() as conn:
             by_ci = {row.ci_id: row.sha1 for row in conn.execute(select(artifact_files.c.ci_id, artifact_files.c.sha1))}
             specs = conn.execute(select(tasks.c.specification).where(tasks.c.state.not_in(FINISHED))).all()
-        keep = set(by_ci.values())
+        keep = set(by_ci.values()) | self.artifacts.in_flight()[1]
         for (spec,) in specs:
             named: set[str] = set()
             try:
@@ -101,52 +110,95 @@ class GarbageCollector:
             keep.update(s for s in named if _SHA1.match(s))
         return keep
 
+    def _needed_now(self, sha1: str) -> bool:
+        """The second look before a file goes: does a CI or an upload in flight have it now?"""
+        with self.db.connect() as conn:
+            if conn.execute(select(artifact_files.c.ci_id).where(artifact_files.c.sha1 == sha1).limit(1)).first():
+                return True
+        return self.artifacts.is_in_flight(sha1)
+
     # -- collecting ----------------------------------------------------------------------------
     def collect(self, say=lambda line: None, cancel=None) -> Result:
         started = time.time()
-        live = self.live()
-        result = Result()
         root = self.artifacts.root
-        candidates = sorted(p for p in root.iterdir()) if root.exists() else []
-        for entry in candidates:
+        # Listed before reading what is in use: a file listed here was registered before it was written.
+        contents, temps = [], []
+        for entry in sorted(root.iterdir()) if root.exists() else []:
+            if entry.is_dir():
+                contents += [(path, path.name) for path in sorted(entry.iterdir())]
+            elif entry.name.startswith(ASIDE):  # left by an interrupted collection
+                contents.append((entry, entry.name[len(ASIDE):]))
+            elif entry.name.startswith(TEMP_PREFIX):
+                temps.append(entry)
+        live = self.live()
+        uploading = self.artifacts.in_flight()[0]
+        result = Result()
+        for path, sha1 in contents:
             if cancel is not None and cancel.is_set():
                 raise StepAborted("Garbage collection was aborted; the files freed so far stay freed.")
-            if entry.is_file() and entry.name.startswith(".upload-"):
-                self._remove(entry, started, result, say, leftover=True)
-                continue
-            if not entry.is_dir():
-                continue
-            for path in sorted(entry.iterdir()):
-                if path.name in live:
-                    result.kept += 1
-                    continue
-                self._remove(path, started, result, say)
-            try:
-                entry.rmdir()  # only when empty
-            except OSError:
-                pass
+            if sha1 in live:
+                if path.parent == root:  # moved aside by an interrupted collection
+                    self._put_back(path, sha1)
+                result.kept += 1
+            elif not self._young(path, started, result):
+                self._take_away(path, sha1, result, say)
+        for path in temps:
+            if path.name[len(TEMP_PREFIX):] in uploading:
+                result.kept += 1
+            elif not self._young(path, started, result):
+                self._delete(path, result, say, "interrupted upload ")
         return result
 
-    def _remove(self, path: Path, started: float, result: Result, say, leftover: bool = False) -> None:
+    def _young(self, path: Path, started: float, result: Result) -> bool:
+        if self.grace <= 0:
+            return False
         try:
-            stat = path.stat()
+            young = started - path.stat().st_mtime < self.grace
         except OSError:
-            return
-        if started - stat.st_mtime < self.grace:
-            result.young += 1
-            return
+            return True  # gone meanwhile: nothing to do
+        result.young += young
+        return young
+
+    def _take_away(self, path: Path, sha1: str, result: Result, say) -> None:
+        aside = self.artifacts.root / f"{ASIDE}{sha1}"
         try:
+            if path != aside:
+                os.replace(path, aside)
+            if self._needed_now(sha1):
+                self._put_back(aside, sha1)
+                result.kept += 1
+                return
+        except FileNotFoundError:  # taken by another collection meanwhile
+            return
+        self._delete(aside, result, say)
+
+    def _put_back(self, aside: Path, sha1: str) -> None:
+        target = self.artifacts.path(sha1)
+        try:
+            if target.exists():  # an upload landed the same content again
+                aside.unlink()
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(aside, target)
+        except FileNotFoundError:  # put back by another collection meanwhile
+            pass
+
+    @staticmethod
+    def _delete(path: Path, result: Result, say, what: str = "") -> None:
+        try:
+            size = path.stat().st_size
             path.unlink()
         except FileNotFoundError:
             return
         result.files += 1
-        result.bytes += stat.st_size
-        say(f"Deleted {'interrupted upload ' if leftover else ''}{path.name} ({stat.st_size} bytes)")
+        result.bytes += size
+        name = path.name[len(ASIDE):] if path.name.startswith(ASIDE) else path.name
+        say(f"Deleted {what}{name} ({size} bytes)")
 
     # -- as a task -----------------------------------------------------------------------------
     def create_task(self, owner: str) -> str:
         description = "Garbage collection of the artifact store"
-        step = {"description": "Delete artifact files that no configuration item or unfinished task uses",
+        step = {"description": "Delete artifact files that no configuration item, unfinished task or upload uses",
                 "state": "PENDING", "startDate": None, "completionDate": None, "failureCount": 0, "log": "",
                 "metadata": {"order": "50", "previewAvailable": False}, "type": STEP_TYPE, "order": 50,
                 "parameters": {}, "checkpoint": None}
@@ -158,7 +210,8 @@ class GarbageCollector:
 
     def step(self, step: dict, ctx) -> str:
         """The `garbage-collection` step: collect, logging each deleted file and the totals."""
-        ctx.log(f"Collecting garbage in the artifact store (files younger than {self.grace:g}s are kept)")
+        ctx.log("Collecting garbage in the artifact store" +
+                (f" (files younger than {self.grace:g}s are kept)" if self.grace > 0 else ""))
         result = self.collect(ctx.log, ctx.cancel)
         ctx.log(result.sentence())
         log.info("Task %s: %s", ctx.task_id, result.sentence())

@@ -32,18 +32,22 @@ ci_refs = Table(
     Column("target_id", ID, nullable=False, index=True),
 )
 
-# Every create, update, move, rename and delete, kept for ever (deleted CIs included).
+# Every create, update, import, move, rename and delete, kept for ever (deleted CIs included). A move or
+# rename is recorded under the new id with the old one as `previous_id`. Each row carries the CI's creation
+# meta data as it was at that version (NULL in rows written before the columns existed).
 ci_history = Table(
     "ci_history", metadata,
     Column("revision", Integer, primary_key=True, autoincrement=True),
     Column("ci_id", ID, nullable=False, index=True),
-    Column("previous_id", ID),
+    Column("previous_id", ID, index=True),
     Column("action", String(16), nullable=False),
     Column("type", String(255), nullable=False),
     Column("token", String(64)),
     Column("properties", Text),
     Column("changed_by", String(255)),
     Column("changed_at", String(32)),
+    Column("created_by", String(255)),
+    Column("created_at", String(32)),
 )
 
 # The file behind an artifact CI; the content lives content-addressed under repository/artifacts.
@@ -53,6 +57,18 @@ artifact_files = Table(
     Column("sha1", String(40), nullable=False, index=True),
     Column("filename", String(1024), nullable=False),
     Column("size", BigInteger, nullable=False),
+)
+
+# Artifact files being received whose CIs are not committed yet, so that garbage collection leaves them
+# alone (see server/repository/artifacts.py). A row is committed before its temporary file is written
+# (`sha1` is set before the file lands at its content address) and deleted once the transaction that
+# stores the CIs committed or failed; a server clears the rows of its own (`node`) when it starts.
+artifact_uploads = Table(
+    "artifact_uploads", metadata,
+    Column("token", String(36), primary_key=True),
+    Column("sha1", String(40), index=True),
+    Column("node", String(1024), nullable=False, index=True),
+    Column("started_at", String(32), nullable=False),
 )
 
 users = Table(
@@ -173,6 +189,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True)
     metadata.create_all(engine)
     _add_missing_columns(engine)
+    _add_missing_indexes(engine)
     return engine
 
 
@@ -191,3 +208,10 @@ def _add_missing_columns(engine: Engine) -> None:
             clause = f" NOT NULL DEFAULT {default!r}" if default is not None else ""
             with engine.begin() as conn:
                 conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{clause}'))
+
+
+def _add_missing_indexes(engine: Engine) -> None:
+    """Indexes added to existing tables since a home was created (create_all only indexes new tables)."""
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)

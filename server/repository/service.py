@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable
 
-from sqlalchemy import and_, delete, func, insert, not_, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, not_, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import BadRequest, Conflict, NotFound
@@ -21,9 +22,13 @@ from ..refs import body_id, ref_ids
 from ..security.secrets import Secrets
 from ..types import PropertyKind, TypeRegistry
 from . import values
-from .artifacts import ArtifactStore
+from .artifacts import ArtifactStore, Received
 from .ids import ROOT_TYPE, ROOTS, check_id, check_placement, name_of, parent_of, root_of
 from .schema import artifact_files, ci_history, ci_refs, cis, role_permissions
+
+
+ARRIVALS = ("CREATE", "MOVE", "RENAME")  # what starts a lifetime at an id (so does anything after its end)
+MOVES = ("MOVE", "RENAME")
 
 
 def like_escape(text: str) -> str:
@@ -81,10 +86,24 @@ class ArtifactUpload:
     stream: object
 
 
+@dataclass
+class _File:
+    """An upload received into the artifact store, waiting to be stored with its CI."""
+    filename: str
+    received: Received
+
+
 def _in_subtrees(ci_id: str, roots: frozenset) -> bool:
     """Whether ci_id is one of `roots` or below one of them."""
     parts = ci_id.split("/")
     return any("/".join(parts[:n]) in roots for n in range(1, len(parts) + 1))
+
+
+def _history_row(rec: CiRecord, action: str, user: str, previous_id: str | None = None,
+                 properties: str | None = None) -> dict:
+    return dict(ci_id=rec.id, previous_id=previous_id, action=action, type=rec.type, token=rec.token,
+                properties=properties if properties is not None else json.dumps(rec.properties), changed_by=user,
+                changed_at=rec.modified_at, created_by=rec.created_by, created_at=rec.created_at)
 
 
 def _record(row) -> CiRecord:
@@ -219,6 +238,15 @@ class Repository:
         return props
 
     # -- writing helpers -----------------------------------------------------------------------
+    @contextmanager
+    def _writing(self, uploads: dict):
+        """One change with files: the uploads are received into the artifact store first (registered as in
+        flight, outside the write lock), then the write lock and one transaction; yields (conn, files) with
+        the uploads' keys mapped to `_File`s. The files stay registered until the transaction has ended."""
+        streams = {key: upload.stream for key, upload in uploads.items()}
+        with self.artifacts.receiving(streams) as received, self._write_lock, self.engine.begin() as conn:
+            yield conn, {key: _File(uploads[key].filename, received[key]) for key in uploads}
+
     def _type_of(self, conn: Connection, ci_id: str) -> str | None:
         row = conn.execute(select(cis.c.type).where(cis.c.id == ci_id)).first()
         return row.type if row else None
@@ -269,45 +297,71 @@ class Repository:
             conn.execute(insert(ci_refs), rows)
 
     def _history(self, conn: Connection, rec: CiRecord, action: str, user: str, previous_id: str | None = None):
-        conn.execute(insert(ci_history).values(
-            ci_id=rec.id, previous_id=previous_id, action=action, type=rec.type, token=rec.token,
-            properties=json.dumps(rec.properties), changed_by=user, changed_at=rec.modified_at))
+        conn.execute(insert(ci_history).values(_history_row(rec, action, user, previous_id)))
 
-    def _store_file(self, conn: Connection, ci_id: str, ci_type: str, stored: dict, upload: ArtifactUpload | None):
-        if upload is None:
+    def _store_file(self, conn: Connection, ci_id: str, ci_type: str, stored: dict, file: _File | None):
+        if file is None:
             return
         if not self.types.is_a(ci_type, "udm.Artifact"):
             raise BadRequest(f"CI {ci_id} of type {ci_type} is not an artifact and cannot carry a file.")
-        filename = upload.filename or name_of(ci_id)
-        check = (lambda stream: self.check_file(ci_id, ci_type, filename, stream)) if self.check_file else None
-        sha1, size = self.artifacts.put(upload.stream, check)
+        filename = file.filename or name_of(ci_id)
+        sha1, size = file.received.sha1, file.received.size
+        if self.check_file is not None:
+            with open(file.received.temp, "rb") as stream:
+                self.check_file(ci_id, ci_type, filename, stream)
+        self.artifacts.land(file.received)
         if not stored.get("checksum"):
             stored["checksum"] = sha1
         conn.execute(delete(artifact_files).where(artifact_files.c.ci_id == ci_id))
         conn.execute(insert(artifact_files).values(ci_id=ci_id, sha1=sha1, filename=filename, size=size))
 
     # -- create / update -----------------------------------------------------------------------
-    def _create(self, batch: "_CreateBatch", data: dict, user: str, upload: ArtifactUpload | None = None,
-                check_refs: bool = True) -> CiRecord:
+    @staticmethod
+    def _id_and_type(data) -> tuple[str, str]:
         ci_id = check_id(body_id(data))
         ci_type = data.get("type")
         if not ci_type:
             raise BadRequest(f"CI {ci_id} has no type.")
+        return ci_id, ci_type
+
+    def _create(self, batch: "_Batch", data: dict, user: str, file: _File | None = None,
+                check_refs: bool = True, action: str = "CREATE", created: tuple | None = None) -> CiRecord:
+        """Create a CI in the batch; `created` is its (createdBy, createdAt) when it keeps earlier ones."""
+        ci_id, ci_type = self._id_and_type(data)
         if batch.type_of(ci_id) is not None:
             raise Conflict(f"Repository entity {ci_id} already exists.")
         stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs)
-        self._store_file(batch.conn, ci_id, ci_type, stored, upload)
+        self._store_file(batch.conn, ci_id, ci_type, stored, file)
         stamp = values.now_iso()
-        rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=user, created_at=stamp,
-                       modified_by=user, modified_at=stamp, properties=stored)
-        batch.add(rec, [{"source_id": ci_id, "property": p, "target_id": t}
-                        for p, t in values.references(self.types.get(ci_type), stored)])
+        created_by, created_at = created or (user, stamp)
+        rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=created_by,
+                       created_at=created_at, modified_by=user, modified_at=stamp, properties=stored)
+        batch.add(rec, self._refs(rec), action)
+        return rec
+
+    def _refs(self, rec: CiRecord) -> list[dict]:
+        return [{"source_id": rec.id, "property": p, "target_id": t}
+                for p, t in values.references(self.types.get(rec.type), rec.properties)]
+
+    def _import(self, batch: "_Batch", data: dict, user: str, created: dict) -> CiRecord:
+        """A CI written by an import, as an IMPORT version: one that is there (with the same type) is updated
+        in place and keeps its history and creation; another is created, with its (createdBy, createdAt)
+        from `created` if the archive knows them (see `replace`)."""
+        ci_id, ci_type = self._id_and_type(data)
+        current = self._get(batch.conn, ci_id)
+        if current is None:
+            return self._create(batch, data, user, check_refs=False, action="IMPORT", created=created.get(ci_id))
+        stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs=False)
+        rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=current.created_by,
+                       created_at=current.created_at, modified_by=user, modified_at=values.now_iso(),
+                       properties=stored)
+        batch.add(rec, self._refs(rec), "IMPORT", existing=True)
         return rec
 
     def create(self, data: dict, user: str, upload: ArtifactUpload | None = None) -> CiRecord:
-        with self._write_lock, self.engine.begin() as conn:
-            batch = _CreateBatch(self, conn)
-            rec = self._create(batch, data, user, upload)
+        with self._writing({"": upload} if upload else {}) as (conn, files):
+            batch = _Batch(self, conn)
+            rec = self._create(batch, data, user, files.get(""))
             self._check_composites(conn, [rec])
             batch.flush()
             return rec
@@ -317,29 +371,35 @@ class Repository:
         """Create CIs in one transaction; `uploads` maps the ids of artifact CIs to their files."""
         if not isinstance(items, list):
             raise BadRequest("The body must be a JSON list of CIs.")
-        uploads = uploads or {}
-        with self._write_lock, self.engine.begin() as conn:
-            return self._create_all(conn, items, user, uploads)
+        with self._writing(uploads or {}) as (conn, files):
+            return self._create_all(conn, items, user, files)
 
-    def _create_all(self, conn: Connection, items: list[dict], user: str, uploads: dict) -> list[CiRecord]:
-        """Create a list of CIs with their files inside the caller's transaction."""
-        batch = _CreateBatch(self, conn)
+    def _create_all(self, conn: Connection, items: list[dict], user: str, files: dict[str, _File],
+                    imported: dict | None = None) -> list[CiRecord]:
+        """Create a list of CIs with their files inside the caller's transaction; with `imported` (ids mapped
+        to their creation meta data in the archive), write them as an import does (see `replace`)."""
+        batch = _Batch(self, conn)
         # References are checked once the whole batch is known: its CIs may refer to each other in any order.
-        created = [self._create(batch, item, user, check_refs=False) for item in items]
-        for rec in created:
+        if imported is None:
+            written = [self._create(batch, item, user, check_refs=False) for item in items]
+        else:
+            written = [self._import(batch, item, user, imported) for item in items]
+        for rec in written:
             self._check_refs(batch.type_of, rec.id, rec.type, rec.properties)
-        self._check_composites(conn, created)
-        # Files go to the artifact store only once every CI of the batch is known to be valid.
-        for item, rec in zip(items, created):
-            upload = self._upload_for(item, uploads)
-            if upload is not None:
-                self._store_file(conn, rec.id, rec.type, rec.properties, upload)
+        self._check_composites(conn, written)
+        # Files are stored with their CIs only once every CI of the batch is known to be valid.
+        for item, rec in zip(items, written):
+            file = self._upload_for(item, files)
+            if file is not None:
+                self._store_file(conn, rec.id, rec.type, rec.properties, file)
+            elif imported is not None:  # an imported CI has the archive's file or none
+                conn.execute(delete(artifact_files).where(artifact_files.c.ci_id == rec.id))
         batch.flush()
-        return created
+        return written
 
     @staticmethod
-    def _upload_for(item, uploads: dict) -> ArtifactUpload | None:
-        return uploads.get(body_id(item)) if uploads else None
+    def _upload_for(item, files: dict) -> _File | None:
+        return files.get(body_id(item)) if files else None
 
     def _check_composites(self, conn: Connection, changed: list[CiRecord]) -> None:
         """A composite package may not contain itself, directly or through other composite packages."""
@@ -360,8 +420,7 @@ class Repository:
                 if found is not None and self.types.is_a(found.type, "udm.CompositePackage"):
                     todo.extend(found.properties.get("packages", []))
 
-    def _update(self, conn: Connection, ci_id: str, data: dict, user: str,
-                upload: ArtifactUpload | None = None) -> CiRecord:
+    def _update(self, conn: Connection, ci_id: str, data: dict, user: str, file: _File | None = None) -> CiRecord:
         if not isinstance(data, dict):
             raise BadRequest("A CI must be a JSON object with an id and a type.")
         ci_id = check_id(ci_id)
@@ -383,12 +442,12 @@ class Repository:
                            f"(stale $token); read it again and retry.")
         data = values.unmask(self.types.get(ci_type), data, current.properties)
         stored = self._prepare(lambda i: self._type_of(conn, i), ci_id, data, ci_type)
-        keep_file = upload is None and "checksum" not in data
+        keep_file = file is None and "checksum" not in data
         if keep_file and "checksum" in current.properties:
             stored["checksum"] = current.properties["checksum"]
-        if upload is not None and stored.get("checksum") == current.properties.get("checksum"):
+        if file is not None and stored.get("checksum") == current.properties.get("checksum"):
             stored.pop("checksum", None)  # the checksum of the old file, sent back as read: the new file gets its own
-        self._store_file(conn, ci_id, ci_type, stored, upload)
+        self._store_file(conn, ci_id, ci_type, stored, file)
         new_token = str(uuid.uuid4())
         stamp = values.now_iso()
         result = conn.execute(update(cis).where(and_(cis.c.id == ci_id, cis.c.token == current.token)).values(
@@ -402,8 +461,8 @@ class Repository:
         return rec
 
     def update(self, ci_id: str, data: dict, user: str, upload: ArtifactUpload | None = None) -> CiRecord:
-        with self._write_lock, self.engine.begin() as conn:
-            rec = self._update(conn, ci_id, data, user, upload)
+        with self._writing({"": upload} if upload else {}) as (conn, files):
+            rec = self._update(conn, ci_id, data, user, files.get(""))
             self._check_composites(conn, [rec])
             return rec
 
@@ -476,27 +535,25 @@ class Repository:
             self._notify_security()
 
     def replace(self, roots: list[str], items: list[dict], user: str,
-                uploads: dict[str, ArtifactUpload] | None = None) -> list[CiRecord]:
-        """One transaction: delete each root (a repository root: its children) and everything below it, then
-        create `items` (parents first) with their files, as an import of an exported subtree does. References
-        from outside to CIs that are created again stay valid; any other reference refuses the whole change."""
-        uploads = uploads or {}
-        new_ids = frozenset(check_id(item.get("id")) for item in items)
+                uploads: dict[str, ArtifactUpload] | None = None, created: dict | None = None) -> list[CiRecord]:
+        """One transaction, as importing an exported subtree: make each location of `roots` (a repository root:
+        its content) hold exactly `items` (parents first) with their files. A CI that is there with the same
+        type is updated in place, keeping its history and creation; one that is not is created, with the
+        (createdBy, createdAt) of `created` when given; either way the import is its new version (IMPORT).
+        CIs not in `items` are deleted. References from outside to CIs that are there afterwards stay valid;
+        any other reference refuses the whole change."""
+        wanted = dict(self._id_and_type(item) for item in items)
         try:
-            with self._write_lock, self.engine.begin() as conn:
-                doomed = []
+            with self._writing(uploads or {}) as (conn, files):
+                present = {}
                 for root in roots:
-                    root = check_id(root)
-                    current = self._type_of(conn, root)
-                    if current == ROOT_TYPE:
-                        doomed += [r.id for r in conn.execute(select(cis.c.id).where(cis.c.parent_id == root))]
-                    elif current is not None:
-                        doomed.append(root)
-                together = frozenset(doomed)
-                for ci_id in doomed:
-                    if self._type_of(conn, ci_id) is not None:
-                        self._delete(conn, ci_id, user, together, keeping=new_ids)
-                return self._create_all(conn, items, user, uploads)
+                    rows = conn.execute(select(cis.c.id, cis.c.type).where(subtree(cis.c.id, check_id(root))))
+                    present.update({r.id: r.type for r in rows if r.type != ROOT_TYPE})
+                together = frozenset(present)
+                for ci_id in sorted(present, key=lambda i: i.count("/")):
+                    if wanted.get(ci_id) != present[ci_id] and self._type_of(conn, ci_id) is not None:
+                        self._delete(conn, ci_id, user, together, keeping=frozenset(wanted))
+                return self._create_all(conn, items, user, files, imported=created or {})
         finally:
             self._notify_security()
 
@@ -513,7 +570,7 @@ class Repository:
                     self._delete(conn, ci_id, user, together=saved)
                     current_type = None
                 if current_type is None:
-                    batch = _CreateBatch(self, conn)
+                    batch = _Batch(self, conn)
                     self._create(batch, data, user)
                     batch.flush()
                 else:
@@ -660,40 +717,63 @@ class Repository:
 
     # -- history -------------------------------------------------------------------------------
     def history(self, ci_id: str) -> list[dict]:
-        """Every recorded version of the CI now (or last) at ci_id, oldest first, across moves."""
+        """Every recorded version at ci_id, oldest first: each lifetime of a CI there (created, or arrived by
+        a move or rename, until deleted or moved away), a lifetime that arrived by a move preceded by its
+        versions under the earlier id. Versions are numbered 1..n over the whole list, so they only grow."""
         ci_id = check_id(ci_id)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(ci_history).where(ci_history.c.ci_id == ci_id)
-                                .order_by(ci_history.c.revision)).all()
-            if not rows:
-                raise NotFound(f"Repository entity {ci_id} has no history.")
-            lifetime = self._lifetime(rows)
-            while lifetime[0].action in ("MOVE", "RENAME") and lifetime[0].previous_id:
-                first = lifetime[0]
-                earlier = conn.execute(select(ci_history).where(and_(
-                    ci_history.c.ci_id == first.previous_id, ci_history.c.revision < first.revision))
-                    .order_by(ci_history.c.revision)).all()
-                if not earlier:
-                    break
-                lifetime = self._lifetime(earlier) + lifetime
-        return [{"version": n, "revision": r.revision, "id": r.ci_id, "previousId": r.previous_id,
-                 "action": r.action, "type": r.type, "token": r.token, "changedBy": r.changed_by,
-                 "changedAt": r.changed_at, "_properties": r.properties}
-                for n, r in enumerate(lifetime, start=1)]
+            lifetimes = [self._with_past(conn, lifetime) for lifetime in self._lifetimes(conn, ci_id)]
+        if not lifetimes:
+            raise NotFound(f"Repository entity {ci_id} has no history.")
+        entries, listed = [], set()
+        for lifetime in lifetimes:
+            born = lifetime[0]
+            for r in lifetime:
+                if r.revision in listed:  # a CI that comes back: its past here is listed already
+                    continue
+                listed.add(r.revision)
+                entries.append({
+                    "version": len(entries) + 1, "revision": r.revision, "id": r.ci_id, "previousId": r.previous_id,
+                    "action": r.action, "type": r.type, "token": r.token, "changedBy": r.changed_by,
+                    "changedAt": r.changed_at, "_properties": r.properties,
+                    # rows written before history kept the creation meta: the lifetime's first version
+                    "_createdBy": r.created_by or born.changed_by, "_createdAt": r.created_at or born.changed_at})
+        return entries
 
     @staticmethod
-    def _lifetime(rows):
-        """The rows since the CI last came to this id (created, or arrived by a move or rename)."""
-        arrivals = [i for i, r in enumerate(rows) if r.action in ("CREATE", "MOVE", "RENAME")]
-        return list(rows[arrivals[-1]:] if arrivals else rows)
+    def _lifetimes(conn: Connection, ci_id: str, before: int | None = None) -> list[list]:
+        """The rows at ci_id (and the moves away from it), split into lifetimes, oldest first."""
+        query = select(ci_history).where(or_(ci_history.c.ci_id == ci_id, and_(
+            ci_history.c.previous_id == ci_id, ci_history.c.action.in_(MOVES))))
+        if before is not None:
+            query = query.where(ci_history.c.revision < before)
+        lifetimes: list[list] = []
+        for row in conn.execute(query.order_by(ci_history.c.revision)):
+            arrived = row.ci_id == ci_id and row.action in ARRIVALS
+            ended = bool(lifetimes) and (lifetimes[-1][-1].action == "DELETE" or lifetimes[-1][-1].ci_id != ci_id)
+            if not lifetimes or arrived or ended:
+                lifetimes.append([row])
+            else:
+                lifetimes[-1].append(row)
+        return lifetimes
+
+    def _with_past(self, conn: Connection, lifetime: list) -> list:
+        """A lifetime that began with a move or rename, preceded by the CI's versions at its earlier ids."""
+        while lifetime[0].action in MOVES and lifetime[0].previous_id:
+            first = lifetime[0]
+            earlier = self._lifetimes(conn, first.previous_id, before=first.revision)
+            if not earlier or earlier[-1][-1].action == "DELETE" or earlier[-1][-1].ci_id != first.previous_id:
+                break
+            lifetime = earlier[-1] + lifetime
+        return lifetime
 
     def read_version(self, ci_id: str, version: int) -> CiRecord:
         entries = self.history(ci_id)
         if not 1 <= version <= len(entries):
             raise NotFound(f"CI {ci_id} has no version {version}; it has versions 1 to {len(entries)}.")
-        e, first = entries[version - 1], entries[0]
-        return CiRecord(id=e["id"], type=e["type"], token=e["token"] or "", created_by=first["changedBy"],
-                        created_at=first["changedAt"], modified_by=e["changedBy"], modified_at=e["changedAt"],
+        e = entries[version - 1]
+        return CiRecord(id=e["id"], type=e["type"], token=e["token"] or "", created_by=e["_createdBy"],
+                        created_at=e["_createdAt"], modified_by=e["changedBy"], modified_at=e["changedAt"],
                         properties=json.loads(e["_properties"] or "{}"))
 
     # -- query ---------------------------------------------------------------------------------
@@ -726,35 +806,46 @@ class Repository:
             return [_record(r) for r in conn.execute(query).all()]
 
 
-class _CreateBatch:
-    """The rows of CIs created in one transaction, written together; ids already seen are cached."""
+class _Batch:
+    """The rows of CIs created (or re-written by an import) in one transaction, written together; the types
+    of ids already seen are cached."""
 
     def __init__(self, repo: Repository, conn: Connection):
         self.repo, self.conn = repo, conn
         self.known: dict[str, str | None] = {}
-        self.records: list[CiRecord] = []
-        self.cis, self.refs, self.history = [], [], []
+        self.records: list[tuple[CiRecord, str, bool]] = []
+        self.refs: list[dict] = []
 
     def type_of(self, ci_id: str) -> str | None:
         if ci_id not in self.known:
             self.known[ci_id] = self.repo._type_of(self.conn, ci_id)
         return self.known[ci_id]
 
-    def add(self, rec: CiRecord, refs: list[dict]) -> None:
+    def add(self, rec: CiRecord, refs: list[dict], action: str = "CREATE", existing: bool = False) -> None:
+        """A new CI, or with `existing` new content for the CI there (its row is updated)."""
         self.known[rec.id] = rec.type
-        self.records.append(rec)  # serialised at flush: storing a file may still set its checksum
+        self.records.append((rec, action, existing))  # serialised at flush: storing a file may still set its checksum
         self.refs.extend(refs)
 
     def flush(self) -> None:
-        for rec in self.records:
+        new, rewritten, history = [], [], []
+        for rec, action, existing in self.records:
             props = json.dumps(rec.properties)
-            self.cis.append(dict(id=rec.id, type=rec.type, parent_id=parent_of(rec.id), name=name_of(rec.id),
-                                 token=rec.token, created_by=rec.created_by, created_at=rec.created_at,
-                                 modified_by=rec.modified_by, modified_at=rec.modified_at, properties=props))
-            self.history.append(dict(ci_id=rec.id, previous_id=None, action="CREATE", type=rec.type,
-                                     token=rec.token, properties=props, changed_by=rec.created_by,
-                                     changed_at=rec.created_at))
+            if existing:
+                rewritten.append({"b_id": rec.id, "b_token": rec.token, "b_by": rec.modified_by,
+                                  "b_at": rec.modified_at, "b_properties": props})
+            else:
+                new.append(dict(id=rec.id, type=rec.type, parent_id=parent_of(rec.id), name=name_of(rec.id),
+                                token=rec.token, created_by=rec.created_by, created_at=rec.created_at,
+                                modified_by=rec.modified_by, modified_at=rec.modified_at, properties=props))
+            history.append(_history_row(rec, action, rec.modified_by, properties=props))
         self.records = []
-        for table, rows in ((cis, self.cis), (ci_refs, self.refs), (ci_history, self.history)):
+        if rewritten:
+            self.conn.execute(update(cis).where(cis.c.id == bindparam("b_id")).values(
+                token=bindparam("b_token"), modified_by=bindparam("b_by"), modified_at=bindparam("b_at"),
+                properties=bindparam("b_properties")), rewritten)
+            self.conn.execute(delete(ci_refs).where(ci_refs.c.source_id.in_([r["b_id"] for r in rewritten])))
+        for table, rows in ((cis, new), (ci_refs, self.refs), (ci_history, history)):
             if rows:
                 self.conn.execute(insert(table), rows)
+        self.refs = []

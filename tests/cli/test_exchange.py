@@ -48,6 +48,7 @@ def test_export_import_round_trip_ci_by_ci_and_file_by_file(cli, server, tmp_pat
     folder, version = _with_package(cli, api, tmp_path)
     before = _subtree(api, folder)
     assert len(before["files"]) == 3 and len(before["cis"]) == 7  # dir, app, version, 4 deployables (3 files)
+    created = api("GET", f"/repository/ci/{version}").json()["$createdAt"]
 
     result = cli.script("import sys\nprint('FILE=' + repository.exportCisAndWait(sys.argv[1]))\n", folder)
     assert result.returncode == 0, result.stderr
@@ -70,15 +71,26 @@ def test_export_import_round_trip_ci_by_ci_and_file_by_file(cli, server, tmp_pat
     assert sorted(after["files"]) == sorted(before["files"])
     for ci_id, content in before["files"].items():
         assert after["files"][ci_id] == content, ci_id
+    # The import is a version of the CIs it brought back, which keep their creation.
+    assert api("GET", f"/repository/ci/{version}").json()["$createdAt"] == created
+    assert [e["action"] for e in api("GET", f"/repository/history/{version}").json()] == \
+        ["CREATE", "DELETE", "IMPORT"]
 
     # Importing again replaces the location: a CI added since is gone, nothing is doubled.
     extra = f"{folder}/Other"
     assert api("POST", f"/repository/ci/{extra}", json={"id": extra, "type": "udm.Application"}).ok
-    result = cli.script("import sys\ntask = repository.importCis(sys.argv[1])\ndeployit.startTaskAndWait(task)\n",
-                        name)
+    result = cli.script("import sys\ntask = repository.importCis(sys.argv[1])\ndeployit.startTaskAndWait(task)\n"
+                        "for e in repository.history(sys.argv[2]):\n    print('V', e.version, e.action)\n"
+                        "print('CREATED', repository.readVersion(sys.argv[2], 3)._ci_attributes.createdAt == "
+                        "repository.read(sys.argv[2])._ci_attributes.createdAt)\n", name, version)
     assert result.returncode == 0, result.stderr
     assert api("GET", f"/repository/exists/{extra}").json() == {"boolean": False}
     assert sorted(_subtree(api, folder)["cis"]) == sorted(before["cis"])
+    # CIs that were there keep their history and creation; the import is their newest version.
+    assert [line for line in result.stdout.splitlines() if line.startswith("V ")] == \
+        ["V 1 CREATE", "V 2 DELETE", "V 3 IMPORT", "V 4 IMPORT"]
+    assert "CREATED True" in result.stdout
+    assert api("GET", f"/repository/ci/{version}").json()["$createdAt"] == created
 
 
 def test_export_task_id_and_secrets_and_upload(cli, server, tmp_path):

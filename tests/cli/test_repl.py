@@ -183,3 +183,12 @@ def test_wrong_password_typed_at_the_prompt(shell, server):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 1
+
+
+def test_garbage_collection_prints_its_result_once(shell):
+    child = started(shell)
+    child.sendline("deployit.runGarbageCollector()")
+    child.expect(r"Garbage collection freed \d+ files? \(\d+ bytes\)")
+    child.expect(PROMPT)
+    assert "Garbage collection freed" not in child.before
+    leave(child)

@@ -1,6 +1,8 @@
 """Version history: GET /repository/history/{id} lists versions; GET /repository/ci/{id}?version=N reads one."""
 
+from tests.conftest import Api
 from tests.integration.helpers import create, history, path, unique
+from tests.integration.tasks_helpers import run
 
 
 def actions(api, ci_id):
@@ -82,3 +84,80 @@ def test_no_history(api):
     ci_id = f"Applications/{unique('never')}"
     response = api.get(f"/repository/history/{ci_id}")
     assert response.status_code == 404 and ci_id in response.json()["message"]
+
+
+def test_history_lists_every_lifetime_of_an_id(api):
+    ci_id = f"Environments/{unique('again')}"
+    first = create(api, ci_id, "udm.Dictionary", entries={"k": "1"})
+    api.put(f"/repository/ci/{ci_id}", json=dict(first, entries={"k": "2"}))
+    assert api.delete(f"/repository/ci/{ci_id}").status_code == 204
+    second = create(api, ci_id, "udm.Dictionary", entries={"k": "3"})
+    api.put(f"/repository/ci/{ci_id}", json=dict(second, entries={"k": "4"}))
+    entries = history(api, ci_id)
+    assert [e["action"] for e in entries] == ["CREATE", "UPDATE", "DELETE", "CREATE", "UPDATE"]
+    assert [e["version"] for e in entries] == [1, 2, 3, 4, 5]
+    assert [e["revision"] for e in entries] == sorted(e["revision"] for e in entries)
+    assert all(e["id"] == ci_id for e in entries)
+    for version, value, created in ((1, "1", first), (2, "2", first), (3, "2", first), (4, "3", second),
+                                    (5, "4", second)):
+        old = api.get(f"/repository/ci/{ci_id}", params={"version": version})
+        assert old.status_code == 200, old.text
+        assert old.json()["entries"] == {"k": value}
+        assert old.json()["$createdAt"] == created["$createdAt"]
+    missing = api.get(f"/repository/ci/{ci_id}", params={"version": 6})
+    assert missing.status_code == 404 and "versions 1 to 5" in missing.json()["message"]
+
+
+def test_a_ci_moved_away_leaves_and_its_successor_follows(api):
+    folder = create(api, f"Applications/{unique('dir')}", "core.Directory")["id"]
+    ci_id = create(api, f"Applications/{unique('app')}", "udm.Application")["id"]
+    moved = api.post(f"/repository/move/{ci_id}", params={"newId": f"{folder}/app"}).json()["id"]
+    create(api, ci_id, "udm.Application")
+    entries = history(api, ci_id)
+    assert [(e["action"], e["id"]) for e in entries] == [("CREATE", ci_id), ("MOVE", moved), ("CREATE", ci_id)]
+    assert entries[1]["previousId"] == ci_id
+    assert [e["action"] for e in history(api, moved)] == ["CREATE", "MOVE"]
+    assert api.get(f"/repository/ci/{ci_id}", params={"version": 2}).json()["id"] == moved
+    assert api.get(f"/repository/ci/{ci_id}", params={"version": 3}).json()["id"] == ci_id
+    # a CI that comes back: its first stay is listed once
+    assert api.delete(f"/repository/ci/{ci_id}").status_code == 204
+    api.post(f"/repository/move/{moved}", params={"newId": ci_id})
+    assert [(e["action"], e["id"]) for e in history(api, ci_id)] == [
+        ("CREATE", ci_id), ("MOVE", moved), ("CREATE", ci_id), ("DELETE", ci_id), ("MOVE", ci_id)]
+
+
+def test_an_import_keeps_earlier_versions_and_creation_and_is_a_version(api, server):
+    api.post("/security/user/historian", json={"username": "historian", "password": "pw", "admin": True})
+    other = Api(server, "historian", "pw")
+    folder = create(other, f"Environments/{unique('imp')}", "core.Directory")
+    kept = create(other, f"{folder['id']}/kept", "udm.Dictionary", entries={"k": "1"})
+    kept = other.put(f"/repository/ci/{kept['id']}", json=dict(kept, entries={"k": "2"})).json()
+    gone = create(other, f"{folder['id']}/gone", "udm.Dictionary", entries={"g": "1"})
+    exported = api.post(f"/repository/export/{folder['id']}").json()
+    assert run(api, exported["string"])["state"] == "EXECUTED"
+    api.put(f"/repository/ci/{kept['id']}", json=dict(kept, entries={"k": "3"}))
+    assert api.delete(f"/repository/ci/{gone['id']}").status_code == 204
+    added = create(api, f"{folder['id']}/added", "udm.Dictionary")["id"]
+
+    imported = api.post("/repository/import", params={"archive": exported["file"]}).json()
+    assert run(api, imported["string"])["state"] == "EXECUTED"
+
+    now = api.get(f"/repository/ci/{kept['id']}").json()
+    assert now["entries"] == {"k": "2"}
+    assert (now["$createdBy"], now["$createdAt"]) == ("historian", kept["$createdAt"])
+    assert now["$lastModifiedBy"] == "admin"
+    entries = history(api, kept["id"])
+    assert [e["action"] for e in entries] == ["CREATE", "UPDATE", "UPDATE", "IMPORT"]
+    assert entries[-1]["changedBy"] == "admin" and entries[-1]["token"] == now["$token"]
+    third = api.get(f"/repository/ci/{kept['id']}", params={"version": 3}).json()
+    assert third["entries"] == {"k": "3"} and third["$createdAt"] == kept["$createdAt"]
+    fourth = api.get(f"/repository/ci/{kept['id']}", params={"version": 4}).json()
+    assert fourth["entries"] == {"k": "2"} and fourth["$createdBy"] == "historian"
+
+    back = api.get(f"/repository/ci/{gone['id']}").json()
+    assert (back["$createdBy"], back["$createdAt"]) == ("historian", gone["$createdAt"])
+    assert [e["action"] for e in history(api, gone["id"])] == ["CREATE", "DELETE", "IMPORT"]
+    assert api.get(f"/repository/ci/{gone['id']}", params={"version": 3}).json()["$createdAt"] == gone["$createdAt"]
+    assert [e["action"] for e in history(api, folder["id"])] == ["CREATE", "IMPORT"]
+    assert api.get(f"/repository/ci/{folder['id']}").json()["$createdAt"] == folder["$createdAt"]
+    assert [e["action"] for e in history(api, added)] == ["CREATE", "DELETE"]

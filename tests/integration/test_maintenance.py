@@ -1,19 +1,26 @@
-"""Maintenance through REST and the shell: garbage collection, maintenance mode, shutdown, and the cron
-housekeeping wrapper run as cron runs it (no terminal, an empty environment)."""
+"""Maintenance through REST and the shell: garbage collection (with its default settings, and with an upload
+in flight on PostgreSQL), maintenance mode, shutdown, and the cron housekeeping wrapper run as cron runs it
+(no terminal, an empty environment)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import socket
+import sqlite3
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from tests.cli.conftest import Cli
+from tests.conftest import Api
 from tests.integration.helpers import create, unique
+from tests.support.postgres import PostgresServer
 from tests.support.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +30,7 @@ CLEAN = ROOT / "samples" / "maintenance" / "clean-versions.py"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    proc = ServerProcess(tmp_path_factory.mktemp("home") / "server", conf={"gc.grace.seconds": "0"}).start()
+    proc = ServerProcess(tmp_path_factory.mktemp("home") / "server").start()  # garbage collection as configured by default
     yield proc
     proc.stop()
 
@@ -72,11 +79,14 @@ def deploy_in_repository(api, version_id: str) -> str:
 
 
 def gc_rest(api) -> tuple[str, str]:
+    """Run a garbage collection through REST: its task id and its step's log."""
     task_id = api.post("/server/gc").json()["string"]
-    for _ in range(200):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         task = api.get(f"/tasks/v2/{task_id}").json()
         if task["state"] in ("EXECUTED", "FAILED"):
             break
+        time.sleep(0.02)
     assert task["state"] == "EXECUTED", task
     return task_id, api.get(f"/tasks/v2/{task_id}/step/0_1_1").json()["log"]
 
@@ -110,6 +120,111 @@ def test_gc_keeps_shared_and_deployed_files_and_frees_the_rest(server, api, cli)
     assert "Garbage collection freed 0 files (0 bytes)" in log
     current = {t["id"]: t for t in api.get("/tasks/v2/current").json()}
     assert current[task_id]["metadata"]["taskType"] == "GARBAGE_COLLECTION"
+
+
+def test_deleting_a_package_and_collecting_frees_its_files_at_once(server, api):
+    gc_rest(api)
+    app = create(api, f"Applications/{unique('gcnow')}", "udm.Application")["id"]
+    first, second = b"first file " * 200, b"second file " * 300
+    package = version(api, server, app, "1.0", first)
+    upload(server, f"{package}/second", second, "second.bin")
+    leftover = server.home / "repository" / "artifacts" / ".upload-interrupted"
+    leftover.write_bytes(b"half an upload")
+    assert api.delete(f"/repository/ci/{package}").status_code == 204
+    _, log = gc_rest(api)
+    freed = len(first) + len(second) + len(b"half an upload")
+    assert f"Garbage collection freed 3 files ({freed} bytes)" in log
+    assert "too recent" not in log
+    assert not stored(server, first).exists() and not stored(server, second).exists() and not leftover.exists()
+
+
+def test_a_home_from_before_starts_and_forgets_its_interrupted_uploads(tmp_path):
+    """A home whose database predates the in-flight registrations and the creation columns of the history
+    starts (what is missing is added); a registration its server left when it died is forgotten."""
+    old = ServerProcess(tmp_path / "server").start()
+    api = Api(old)
+    try:
+        ci_id = create(api, f"Environments/{unique('old')}", "udm.Dictionary", entries={"k": "1"})["id"]
+        api.put(f"/repository/ci/{ci_id}", json={"id": ci_id, "type": "udm.Dictionary", "entries": {"k": "2"}})
+        created = api.get(f"/repository/ci/{ci_id}").json()["$createdAt"]
+        app = create(api, f"Applications/{unique('old')}", "udm.Application")["id"]
+        package = version(api, old, app, "1.0", b"left behind")
+        assert api.delete(f"/repository/ci/{package}").status_code == 204
+    finally:
+        old.stop()
+    sha1 = hashlib.sha1(b"left behind").hexdigest()
+    db = sqlite3.connect(old.home / "repository" / "repository.db")
+    with db:
+        db.execute("DROP TABLE artifact_uploads")
+        db.execute("DROP INDEX ix_ci_history_previous_id")
+        db.execute("ALTER TABLE ci_history DROP COLUMN created_by")
+        db.execute("ALTER TABLE ci_history DROP COLUMN created_at")
+    db.close()
+    old.start()
+    try:
+        node = f"{socket.gethostname()}:{old.home.resolve()}"
+        assert [e["action"] for e in api.get(f"/repository/history/{ci_id}").json()] == ["CREATE", "UPDATE"]
+        assert api.get(f"/repository/ci/{ci_id}", params={"version": 2}).json()["$createdAt"] == created
+        with sqlite3.connect(old.home / "repository" / "repository.db") as db:
+            # as if the server had died receiving the same content again
+            db.execute("INSERT INTO artifact_uploads (token, sha1, node, started_at) VALUES ('t', ?, ?, 'then')",
+                       (sha1, node))
+        assert "freed 0 files" in gc_rest(api)[1]
+    finally:
+        old.stop()
+    old.start()
+    try:
+        assert f"freed 1 file ({len(b'left behind')} bytes)" in gc_rest(api)[1]
+        upload(old, f"{create(api, f'{app}/2.0', 'udm.DeploymentPackage')['id']}/file", b"new")
+    finally:
+        old.stop()
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    pg = PostgresServer().start()
+    yield pg.create_database("deployit")
+    pg.stop()
+
+
+def test_an_upload_in_flight_is_not_collected(tmp_path, postgres_url):
+    """The upload's file has landed but its CI is not committed (PostgreSQL holds its insert back while this
+    test's own transaction has the same artifact row uncommitted): a collection meanwhile keeps the file."""
+    from sqlalchemy import create_engine, text
+    other = ServerProcess(tmp_path / "server", conf={"repository.database.url": postgres_url,
+                                                     "gc.grace.seconds": "0"}).start()
+    db = create_engine(postgres_url)
+    try:
+        api = Api(other)
+        app = create(api, f"Applications/{unique('flight')}", "udm.Application")["id"]
+        create(api, f"{app}/1.0", "udm.DeploymentPackage")
+        content, ci_id = b"in flight " * 1000, f"{app}/1.0/file"
+        answers = []
+        with db.connect() as blocker:
+            blocker.execute(text("INSERT INTO artifact_files (ci_id, sha1, filename, size) VALUES (:i, :s, 'x', 1)"),
+                            {"i": ci_id, "s": "0" * 40})
+            sending = threading.Thread(target=lambda: answers.append(upload(other, ci_id, content)))
+            sending.start()
+            deadline = time.monotonic() + 20
+            while not stored(other, content).exists():
+                assert time.monotonic() < deadline, "the upload's file never landed"
+                time.sleep(0.05)
+            _, log = gc_rest(api)
+            assert "Garbage collection freed 0 files" in log, log
+            assert stored(other, content).exists()
+            blocker.rollback()
+        sending.join(30)
+        assert answers and answers[0]["id"] == ci_id
+        download = api.get(f"/repository/artifact/{ci_id}")
+        assert download.status_code == 200 and download.content == content
+        with db.connect() as conn:  # the registration lasted as long as the upload
+            assert conn.execute(text("SELECT count(*) FROM artifact_uploads")).scalar() == 0
+        assert api.delete(f"/repository/ci/{app}").status_code == 204
+        _, log = gc_rest(api)
+        assert f"Garbage collection freed 1 file ({len(content)} bytes)" in log
+    finally:
+        db.dispose()
+        other.stop()
 
 
 def test_maintenance_mode_through_rest_and_shell(server, api, cli):

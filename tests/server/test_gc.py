@@ -1,4 +1,5 @@
-"""The garbage collector on its own: what it keeps (CIs' files, unfinished tasks' files, young files)."""
+"""The garbage collector on its own: what it keeps (CIs' files, unfinished tasks' files, uploads in flight,
+young files when a grace period is set) and what it frees."""
 
 import os
 import time
@@ -14,8 +15,14 @@ from server.repository.schema import artifact_files, make_engine, metadata
 def _setup(tmp_path, grace=0.0):
     db = make_engine(f"sqlite:///{tmp_path / 'repo.db'}")
     metadata.create_all(db)
-    store = ArtifactStore(tmp_path / "artifacts")
+    store = ArtifactStore(tmp_path / "artifacts", db, node="test")
     return db, store, TaskStore(db), GarbageCollector(db, store, TaskStore(db), grace)
+
+
+def _put(store, content: bytes) -> str:
+    with store.receiving({"f": content}) as received:
+        store.land(received["f"])
+    return received["f"].sha1
 
 
 def _old(store, sha1):
@@ -25,7 +32,7 @@ def _old(store, sha1):
 
 def test_keeps_ci_files_and_files_of_unfinished_tasks_frees_the_rest(tmp_path):
     db, store, tasks, gc = _setup(tmp_path)
-    used, by_task, by_archived, unused = (store.put(c)[0] for c in (b"used", b"task", b"archived", b"unused"))
+    used, by_task, by_archived, unused = (_put(store, c) for c in (b"used", b"task", b"archived", b"unused"))
     with db.begin() as conn:
         conn.execute(insert(artifact_files).values(ci_id="Applications/A/1.0/f", sha1=used, filename="f", size=4))
     block = {"id": "0", "blocks": []}
@@ -40,12 +47,33 @@ def test_keeps_ci_files_and_files_of_unfinished_tasks_frees_the_rest(tmp_path):
     assert not store.exists(by_archived) and not store.exists(unused)
 
 
-def test_young_files_are_kept_and_storing_again_refreshes_a_file(tmp_path):
+def test_uploads_in_flight_are_kept_until_their_transaction_ends(tmp_path):
+    db, store, tasks, gc = _setup(tmp_path)
+    with store.receiving({"landed": b"landed", "waiting": b"not landed yet"}) as received:
+        store.land(received["landed"])
+        assert gc.collect().files == 0
+        assert store.exists(received["landed"].sha1) and received["waiting"].temp.exists()
+    assert not received["waiting"].temp.exists()  # never landed: removed when the block ends
+    assert store.in_flight() == (set(), set())
+    assert gc.collect().files == 1 and not store.exists(received["landed"].sha1)
+
+
+def test_an_interrupted_collection_is_finished_or_undone(tmp_path):
+    db, store, tasks, gc = _setup(tmp_path)
+    used, unused = _put(store, b"used"), _put(store, b"unused")
+    with db.begin() as conn:
+        conn.execute(insert(artifact_files).values(ci_id="Applications/A/1.0/f", sha1=used, filename="f", size=4))
+    for sha1 in (used, unused):  # moved aside, then the collection stopped
+        os.replace(store.path(sha1), store.root / f".collect-{sha1}")
+    result = gc.collect()
+    assert (result.files, result.kept) == (1, 1)
+    assert store.exists(used) and not store.exists(unused)
+    assert sorted(p.name for p in store.root.iterdir() if p.is_file()) == []
+
+
+def test_young_files_are_kept_when_a_grace_period_is_set(tmp_path):
     db, store, tasks, gc = _setup(tmp_path, grace=600)
-    sha1, _ = store.put(b"in flight")
+    sha1 = _put(store, b"recent")
     assert gc.collect().young == 1 and store.exists(sha1)
-    _old(store, sha1)
-    store.put(b"in flight")  # a second upload of the same content, its CI not committed yet
-    assert gc.collect().files == 0 and store.exists(sha1)
     _old(store, sha1)
     assert gc.collect().files == 1 and not store.exists(sha1)
