@@ -27,7 +27,7 @@ import re
 __all__ = ["translate", "compile_source", "compile_command", "expand_tabs", "cache_dir", "clear_memory_cache"]
 
 #: bump when fixers or rules change, so cached translations made by an older version are not used
-TRANSLATOR_VERSION = "3"
+TRANSLATOR_VERSION = "4"
 
 _PY_CF_ONLY_AST = 0x400  # ast.PyCF_ONLY_AST, without importing ast on the fast path
 
