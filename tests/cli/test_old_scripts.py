@@ -32,3 +32,42 @@ def test_traceback_line_after_a_rewritten_filter_is_the_script_line(cli):
     assert 'hosts.py", line 8, in <module>' in result.stderr
     assert "    print upper[5]\n" in result.stderr
     assert result.stderr.rstrip().endswith("IndexError: list index out of range")
+
+
+# ------------------------------------------------------------------- .properties files (item 17)
+
+def test_server_conf_unicode_escape_is_the_character(tmp_path, cli):
+    """`admin.password=caf\\u00e9` in the server's deployit.conf is the password café."""
+    from tests.support.server import ServerProcess
+
+    other = ServerProcess(tmp_path / "server", conf={"admin.password": "caf\\u00e9"}).start()
+    try:
+        cli.server = other
+        result = cli.run("-q", *cli.connection_args("admin", "caf\u00e9"), "-f", str(_write(cli, "print 'in'\n")),
+                         login=False)
+    finally:
+        other.stop()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "in\n"
+
+
+def test_cli_conf_unicode_escape_is_the_character(cli):
+    """`cli.username=ren\\u00e9` in the CLI's deployit.conf logs in as rené."""
+    created = cli.script("security.createUser(u'ren\\u00e9', 'secret')\n"
+                         "security.assignRole('renes', [u'ren\\u00e9'])\n"
+                         "security.grant('login', 'renes')\n")
+    assert created.returncode == 0, created.stderr
+    conf = cli.home / ".deployit-cli" / "conf"
+    conf.mkdir(parents=True)
+    (conf / "deployit.conf").write_text("cli.username=ren\\u00e9\ncli.password=secret\n")
+    result = cli.run("-q", "-host", "127.0.0.1", "-port", str(cli.server.port),
+                     "-f", str(_write(cli, "print security.getRoles()\n")),
+                     login=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "['renes']\n"
+
+
+def _write(cli, text: str, name: str = "script.py"):
+    path = cli.cwd / name
+    path.write_text(text)
+    return path
