@@ -71,3 +71,26 @@ def _write(cli, text: str, name: str = "script.py"):
     path = cli.cwd / name
     path.write_text(text)
     return path
+
+
+# -------------------------------------------------------------- samples/maintenance (item 18)
+
+def test_clean_versions_keeps_releases_over_candidates_and_composite_members(cli):
+    from tests.cli.conftest import REPO_ROOT
+
+    setup = cli.script(script('''
+        for app in ("Applications/cleanme", "Applications/cleanme-suite"):
+            repository.create(factory.configurationItem(app, "udm.Application"))
+        for name in ("1.0", "1.1", "2.0-rc1", "2.0", "2.1", "nightly-7"):
+            repository.create(factory.configurationItem("Applications/cleanme/" + name, "udm.DeploymentPackage"))
+        repository.create(factory.configurationItem("Applications/cleanme-suite/1.0", "udm.CompositePackage",
+                                                    {"packages": ["Applications/cleanme/1.0"]}))
+    '''))
+    assert setup.returncode == 0, setup.stderr
+    clean = REPO_ROOT / "samples" / "maintenance" / "clean-versions.py"
+    result = cli.run("-q", "-f", str(clean), "--", "--keep", "2", "Applications/cleanme")
+    assert result.returncode == 0, result.stdout + result.stderr
+    left = cli.script("print sorted(v.split('/')[-1] for v in repository.search('udm.Version', "
+                      "'Applications/cleanme'))\n")
+    assert left.stdout == "['1.0', '2.0', '2.1']\n", result.stdout
+    assert "keeping the newest 2 and in use 1.0" in result.stdout
