@@ -48,6 +48,13 @@ def install() -> dict:
     return dict(module.jython_globals())
 
 
+def install_user_modules(script: str | None) -> None:
+    """The modules a script imports from its folder, JYTHONPATH or PYTHONPATH load as Python 2 or 3."""
+    module = jython()
+    if module is not None:
+        module.install_user_modules(script)
+
+
 def java_map_type():
     module = jython()
     return getattr(module, "JavaMap", dict) if module is not None else dict

@@ -11,6 +11,46 @@ def script(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
+# ------------------------------------------------------------------ imported modules (item 1)
+
+TOOLS = (
+    "import sys\n"
+    "\n"
+    "def check(settings, key):\n"
+    "    if not settings.has_key(key):\n"
+    "\tprint >>sys.stderr, 'missing', key\n"  # a tab where the other lines have spaces
+    "\treturn None\n"
+    "    return settings[key]\n"
+)
+
+
+def test_python2_modules_from_the_script_folder_jythonpath_and_pythonpath(cli, tmp_path):
+    """A helper module next to the script, one on JYTHONPATH and one on PYTHONPATH, all in Python 2
+    (tabs mixed with spaces, print >>sys.stderr, has_key), imported as `from x import *`."""
+    (cli.cwd / "tools.py").write_text(TOOLS)
+    lib, legacy = tmp_path / "lib", tmp_path / "legacy"
+    lib.mkdir()
+    legacy.mkdir()
+    (lib / "naming.py").write_text("import string\n\ndef label(name):\n\treturn string.upper(name)\n"
+                                   "def labels(names):\n    return [label(n) for n in names]\n")
+    (legacy / "envs.py").write_text("def first(d):\n    for k, v in d.iteritems():\n        print 'env', k\n"
+                                    "\treturn k\n")
+    source = script('''
+        from tools import *
+        from naming import labels
+        import envs
+        print check({"port": 8080}, "port"), check({}, "host")
+        print labels(["web", "db"])
+        envs.first({"dev": 1})
+    ''')
+    import os
+    pythonpath = os.pathsep.join(p for p in (str(legacy), os.environ.get("PYTHONPATH")) if p)
+    result = cli.script(source, env={"JYTHONPATH": str(lib), "PYTHONPATH": pythonpath})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "8080 None\n['WEB', 'DB']\nenv dev\n"
+    assert result.stderr == "missing host\n"
+
+
 # ------------------------------------------------------------------------- line numbers (item 5)
 
 def test_traceback_line_after_a_rewritten_filter_is_the_script_line(cli):
