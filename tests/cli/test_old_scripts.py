@@ -51,6 +51,38 @@ def test_python2_modules_from_the_script_folder_jythonpath_and_pythonpath(cli, t
     assert result.stderr == "missing host\n"
 
 
+# ------------------------------------------------------------------- bean properties (item 2)
+
+def test_java_bean_properties_read_and_set(cli):
+    """Jython's `obj.name` for `obj.getName()`, `obj.empty` for `obj.isEmpty()`, `obj.x = v` for
+    `obj.setX(v)`, on the Java classes scripts use, with real attributes and methods still first."""
+    (cli.cwd / "conf").mkdir()
+    (cli.cwd / "conf" / "app.properties").write_text("a=1\n")
+    source = script('''
+        from java.io import File
+        from java.util import HashMap, Calendar
+        from java.lang import IllegalStateException
+        from org.joda.time import DateTime
+        conf = File("conf/app.properties")
+        print conf.name, File(conf.parent).name, conf.absolutePath == conf.canonicalPath, conf.file
+        print conf.parentFile.directory, conf.length() == 4
+        built = DateTime(2014, 7, 1, 12, 0, 0, 0)
+        print built.year, built.monthOfYear, built.dayOfMonth, DateTime().year >= 2024
+        seen = HashMap()
+        print seen.empty,
+        seen.put("web", 1)
+        print seen.empty
+        when = Calendar.getInstance()
+        when.timeInMillis = 86400000
+        print when.timeInMillis, when.time.time
+        print IllegalStateException("stopped", ValueError("disk full")).cause
+    ''')
+    result = cli.script(source)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ("app.properties conf True True\nTrue True\n2014 7 1 True\nTrue False\n"
+                             "86400000 86400000\ndisk full\n")
+
+
 # ------------------------------------------------------------------------- line numbers (item 5)
 
 def test_traceback_line_after_a_rewritten_filter_is_the_script_line(cli):

@@ -10,6 +10,7 @@ import calendar as _calendar
 import datetime as _dt
 import time as _time
 
+from ..beans import JavaBean
 from ..javacollections import JavaIterator, JavaList, JavaMap, JavaSet, LinkedJavaSet, MapEntry, _as_key, java_string
 
 # ------------------------------------------------------------------------------- collections
@@ -336,7 +337,7 @@ class Arrays:
         return java_string(list(items))
 
 
-class UUID:
+class UUID(JavaBean):
     def __init__(self, value):
         self._value = value
 
@@ -367,7 +368,7 @@ class UUID:
         return hash(self._value)
 
 
-class Random:
+class Random(JavaBean):
     def __init__(self, seed=None):
         import random
 
@@ -405,7 +406,7 @@ def _millis_of_local(moment: _dt.datetime) -> int:
     return int(seconds) * 1000 + moment.microsecond // 1000
 
 
-class Date:
+class Date(JavaBean):
     """java.util.Date: an instant in epoch millis; toString() in Java's format."""
 
     __slots__ = ("_millis",)
@@ -506,7 +507,7 @@ def _lenient(year, month0, day, hour, minute, second, millis) -> _dt.datetime:
     return base + _dt.timedelta(days=day - 1, hours=hour, minutes=minute, seconds=second, milliseconds=millis)
 
 
-class Calendar:
+class Calendar(JavaBean):
     """java.util.Calendar (a GregorianCalendar in local time): get/set/add by field constant,
     months 0-based as in Java, getTime() a Date."""
 
@@ -670,7 +671,7 @@ class GregorianCalendar(Calendar):
             super().__init__()
 
 
-class TimeZone:
+class TimeZone(JavaBean):
     def __init__(self, zone_id):
         self._id = zone_id
 

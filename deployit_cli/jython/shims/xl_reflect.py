@@ -3,8 +3,10 @@ a string with Java's getPrefix()/getName()."""
 
 from __future__ import annotations
 
+from ..beans import JavaBean
 
-class Type(str):
+
+class Type(JavaBean, str):
     @staticmethod
     def valueOf(name, *more):
         return Type(name if not more else f"{name}.{more[0]}")
