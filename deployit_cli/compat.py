@@ -55,6 +55,14 @@ def install_user_modules(script: str | None) -> None:
         module.install_user_modules(script)
 
 
+def java_type(name: str):
+    """A CI type name as com.xebialabs...reflect.Type (a str with getPrefix()/getName()), else the str."""
+    if jython() is None:
+        return str(name)
+    from .jython.shims.xl_reflect import Type
+    return Type(name)
+
+
 def java_map_type():
     module = jython()
     return getattr(module, "JavaMap", dict) if module is not None else dict

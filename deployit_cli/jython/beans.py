@@ -8,7 +8,6 @@ is the method `length()`, and only getters without arguments count.
 
 from __future__ import annotations
 
-import inspect
 import types
 
 __all__ = ["JavaBean"]
@@ -27,7 +26,7 @@ def _accessor(cls, name: str, prefixes: tuple[str, ...], arguments: int):
     if name and not name.startswith("_"):
         capitalised = name[0].upper() + name[1:]
         for prefix in prefixes:
-            method = inspect.getattr_static(cls, prefix + capitalised, None)
+            method = _class_attribute(cls, prefix + capitalised)
             if isinstance(method, types.FunctionType) and _takes(method, arguments):
                 found = method
                 break
@@ -35,10 +34,19 @@ def _accessor(cls, name: str, prefixes: tuple[str, ...], arguments: int):
     return found
 
 
+def _class_attribute(cls, name: str):
+    """What `name` is on the class itself (not on an instance), without calling any descriptor."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
 def _takes(function, arguments: int) -> bool:
     code = function.__code__
     required = code.co_argcount - len(function.__defaults__ or ())
-    return required <= 1 + arguments <= code.co_argcount or bool(code.co_flags & inspect.CO_VARARGS)
+    varargs = code.co_flags & 0x04  # inspect.CO_VARARGS
+    return required <= 1 + arguments <= code.co_argcount or bool(varargs)
 
 
 class JavaBean:
@@ -53,7 +61,7 @@ class JavaBean:
         return getter(self)
 
     def __setattr__(self, name, value):
-        if not name.startswith("_") and inspect.getattr_static(type(self), name, None) is None:
+        if not name.startswith("_") and _class_attribute(type(self), name) is None:
             setter = _accessor(type(self), name, ("set",), 1)
             if setter is not None:
                 setter(self, value)

@@ -83,6 +83,64 @@ def test_java_bean_properties_read_and_set(cli):
                              "86400000 86400000\ndisk full\n")
 
 
+# ----------------------------------------------------- Java and XL Deploy classes (item 3)
+
+def test_xl_deploy_classes_scripts_import(cli):
+    """The exceptions scripts catch by their Java names, the udm interfaces they test CIs against,
+    and DescriptorRegistry imported rather than used as a global."""
+    source = script('''
+        from javax.script import ScriptException
+        from com.xebialabs.deployit.security.authentication import UserAlreadyExistsException
+        from com.xebialabs.deployit.booter.remote.resteasy import DeployitClientException
+        from com.xebialabs.deployit.plugin.api.udm import ConfigurationItem
+        from com.xebialabs.deployit.plugin.api.udm.artifact import Artifact
+        from com.xebialabs.deployit.plugin.api.reflect import DescriptorRegistry
+
+        def ensure_user(name):
+            try:
+                security.createUser(name, "s3cret")
+                print "created", name
+            except UserAlreadyExistsException:
+                print name, "exists already"
+
+        ensure_user("deployer-c")
+        ensure_user("deployer-c")
+
+        repository.create(factory.configurationItem("Applications/classes-app", "udm.Application"))
+        repository.create(factory.configurationItem("Applications/classes-app/1.0", "udm.DeploymentPackage"))
+        repository.create(factory.artifact("Applications/classes-app/1.0/readme", "file.File", {}, "hello"))
+        for ci_id in repository.search(None, "Applications/classes-app/1.0") + ["Applications/classes-app/1.0"]:
+            ci = repository.read(ci_id)
+            print ci.name, isinstance(ci.values._ci, Artifact), isinstance(ci, ConfigurationItem)
+
+        try:
+            repository.read("Applications/classes-app/2.0")
+        except DeployitClientException, e:
+            print "not found:", e.message
+
+        descriptor = DescriptorRegistry.getDescriptor("file.File")
+        print descriptor.getType().getPrefix(), descriptor.getType().getName()
+        print [t.getName() for t in descriptor.getSuperClasses()][:1]
+        print len([d for d in DescriptorRegistry.getDescriptors() if d.getType().getPrefix() == "udm"]) > 5
+
+        def evaluate(expression):
+            if not expression:
+                raise ScriptException("nothing to evaluate")
+            return expression
+        try:
+            evaluate("")
+        except ScriptException, e:
+            print "ScriptException:", e.getMessage()
+    ''')
+    result = cli.script(source)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:4] == ["created deployer-c", "deployer-c exists already", "readme True True", "1.0 False True"]
+    assert lines[4].startswith("not found: ") and "Applications/classes-app/2.0" in lines[4]
+    assert lines[5:] == ["file File", "['BaseDeployableFileArtifact']", "True",
+                         "ScriptException: nothing to evaluate"]
+
+
 # ------------------------------------------------------------------------- line numbers (item 5)
 
 def test_traceback_line_after_a_rewritten_filter_is_the_script_line(cli):

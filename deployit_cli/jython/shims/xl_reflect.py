@@ -1,5 +1,6 @@
-"""com.xebialabs.deployit.plugin.api.reflect.Type: a CI type name (`Type.valueOf("udm.Environment")`),
-a string with Java's getPrefix()/getName()."""
+"""com.xebialabs.deployit.plugin.api.reflect: `Type`, a CI type name (`Type.valueOf("udm.Environment")`)
+that is a string with Java's getPrefix()/getName(), and `DescriptorRegistry`, the type descriptors of
+the server the shell is logged in to (the same object as the `DescriptorRegistry` global)."""
 
 from __future__ import annotations
 
@@ -24,4 +25,12 @@ class Type(JavaBean, str):
         return self == other
 
 
-__all__ = ["Type"]
+def __getattr__(name):
+    if name == "DescriptorRegistry":  # bound to the session when the shell starts
+        from ...descriptors import SCRIPT_REGISTRY
+
+        return SCRIPT_REGISTRY
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["Type", "DescriptorRegistry"]
