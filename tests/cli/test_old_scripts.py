@@ -141,6 +141,76 @@ def test_xl_deploy_classes_scripts_import(cli):
                          "ScriptException: nothing to evaluate"]
 
 
+# --------------------------------------------------------------------- -expose-proxies (item 4)
+
+PROXIES_REPORT = script('''
+    import sys
+    from com.xebialabs.deployit.plugin.api.reflect import Type
+
+    try:
+        if proxies != None:
+            pass
+    except NameError:
+        print "run me with -expose-proxies"
+        sys.exit(1)
+
+    counts = {}
+    for descriptor in proxies.referenceData.listDescriptors():
+        found = repository.search(str(descriptor.type))
+        if len(found) > 0 and descriptor.type.getPrefix() == "overthere":
+            counts[str(descriptor.type)] = len(found)
+    print "hosts by type:", sorted(counts.items())
+    print len(proxies.referenceData.list().entity.descriptors) == len(proxies.descriptors.list().entity.descriptors)
+
+    apps = proxies.getRepository().query(Type.valueOf("udm.Application"), None, "proxied%", None, None, 0, -1)
+    print [str(app.id) for app in apps], [str(app.type) for app in apps]
+    print proxies.getRepositoryService().exists("Applications/proxied-app")
+''')
+
+
+def test_expose_proxies_gives_scripts_the_rest_services(cli):
+    setup = cli.script(script('''
+        repository.create(factory.configurationItem("Applications/proxied-app", "udm.Application"))
+        repository.create(factory.configurationItem("Infrastructure/proxied-host", "overthere.LocalHost",
+                                                    {"os": "UNIX"}))
+    '''))
+    assert setup.returncode == 0, setup.stderr
+    result = cli.script(PROXIES_REPORT, "-expose-proxies", name="usage.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("hosts by type: [(") and "('overthere.LocalHost', " in lines[0]
+    assert lines[1:] == [
+        "True", "['Applications/proxied-app'] ['udm.Application']", "True"]
+
+
+def test_without_expose_proxies_there_is_no_proxies_object(cli):
+    result = cli.script(PROXIES_REPORT, name="usage.py")
+    assert (result.returncode, result.stdout) == (1, "run me with -expose-proxies\n")
+
+
+def test_task_steps_through_proxies(cli):
+    """3.x scripts printed a task's steps with proxies.taskRegistry.getStepInfo(id, nr, None).entity."""
+    source = script('''
+        repository.create(factory.configurationItem("Infrastructure/steps-host", "overthere.LocalHost", {"os": "UNIX"}))
+        repository.create(factory.configurationItem("Environments/steps-env", "udm.Environment",
+                                                    {"members": ["Infrastructure/steps-host"]}))
+        repository.create(factory.configurationItem("Applications/steps-app", "udm.Application"))
+        repository.create(factory.configurationItem("Applications/steps-app/1.0", "udm.DeploymentPackage"))
+        repository.create(factory.artifact("Applications/steps-app/1.0/notes", "file.File",
+                                           {"targetPath": "/tmp/steps-app-notes"}, "some notes"))
+        spec = deployment.prepareAutoDeployeds(deployment.prepareInitial("Applications/steps-app/1.0",
+                                                                         "Environments/steps-env"))
+        taskInfo = deployit.retrieveTaskInfo(deployment.createDeployTask(spec).id)
+        for i in range(taskInfo.nrOfSteps):
+            info = proxies.taskRegistry.getStepInfo(taskInfo.id, i + 1, None).entity
+            print '#' + str(i + 1) + '  ' + info.state + '\t' + info.description
+        deployit.cancelTask(taskInfo.id)
+    ''')
+    result = cli.script(source, "-expose-proxies")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("#1  PENDING\t"), result.stdout
+
+
 # ------------------------------------------------------------------------- line numbers (item 5)
 
 def test_traceback_line_after_a_rewritten_filter_is_the_script_line(cli):
