@@ -77,9 +77,10 @@ class RepositoryService(_Delegate):
                   "page": page, "resultsPerPage": per_page}
         refs = self._client.get("/repository/query",
                                 params={k: str(v) for k, v in params.items() if v is not None}) or []
-        from .jython.shims.xl_dto import ConfigurationItemId
+        from .compat import java_type
+        from .deployment import ConfigurationItemId
 
-        return wrap([ConfigurationItemId(r["ref"], r.get("type")) for r in refs])
+        return wrap([ConfigurationItemId(r["ref"], java_type(r["type"]) if r.get("type") else None) for r in refs])
 
 
 class DescriptorList:

@@ -30,7 +30,7 @@ def module_path(script: str | None, environ=os.environ) -> list[str]:
 def _library_dirs() -> tuple[str, ...]:
     import sysconfig
 
-    dirs = {os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}  # deployit_cli itself
+    dirs = {os.path.dirname(os.path.dirname(os.path.realpath(__file__)))}  # deployit_cli itself
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         path = sysconfig.get_paths().get(key)
         if path:

@@ -95,6 +95,7 @@ def test_xl_deploy_classes_scripts_import(cli):
         from com.xebialabs.deployit.plugin.api.udm import ConfigurationItem
         from com.xebialabs.deployit.plugin.api.udm.artifact import Artifact
         from com.xebialabs.deployit.plugin.api.reflect import DescriptorRegistry
+        from com.xebialabs.deployit.engine.api.dto import ConfigurationItemId, Deployment, Control
 
         def ensure_user(name):
             try:
@@ -131,6 +132,7 @@ def test_xl_deploy_classes_scripts_import(cli):
             evaluate("")
         except ScriptException, e:
             print "ScriptException:", e.getMessage()
+        print ConfigurationItemId("Applications/classes-app", "udm.Application") == "Applications/classes-app"
     ''')
     result = cli.script(source)
     assert result.returncode == 0, result.stderr
@@ -138,7 +140,7 @@ def test_xl_deploy_classes_scripts_import(cli):
     assert lines[:4] == ["created deployer-c", "deployer-c exists already", "readme True True", "1.0 False True"]
     assert lines[4].startswith("not found: ") and "Applications/classes-app/2.0" in lines[4]
     assert lines[5:] == ["file File", "['BaseDeployableFileArtifact']", "True",
-                         "ScriptException: nothing to evaluate"]
+                         "ScriptException: nothing to evaluate", "True"]
 
 
 # --------------------------------------------------------------------- -expose-proxies (item 4)
