@@ -157,7 +157,8 @@ class Client:
         url = self.url + path
         kwargs = {"params": params, "timeout": self.timeout, "headers": dict(headers or {})}
         if self.username is not None:
-            kwargs["auth"] = (self.username, self.password or "")
+            # UTF-8, as the server reads them (requests would send str credentials as Latin-1)
+            kwargs["auth"] = (str(self.username).encode("utf-8"), str(self.password or "").encode("utf-8"))
         if data is not None:
             kwargs["data"] = data
         elif files is not None:

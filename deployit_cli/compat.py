@@ -48,6 +48,21 @@ def install() -> dict:
     return dict(module.jython_globals())
 
 
+def install_user_modules(script: str | None) -> None:
+    """The modules a script imports from its folder, JYTHONPATH or PYTHONPATH load as Python 2 or 3."""
+    module = jython()
+    if module is not None:
+        module.install_user_modules(script)
+
+
+def java_type(name: str):
+    """A CI type name as com.xebialabs...reflect.Type (a str with getPrefix()/getName()), else the str."""
+    if jython() is None:
+        return str(name)
+    from .jython.shims.xl_reflect import Type
+    return Type(name)
+
+
 def java_map_type():
     module = jython()
     return getattr(module, "JavaMap", dict) if module is not None else dict

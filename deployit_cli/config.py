@@ -32,54 +32,18 @@ def conf_file(configuration_dir: str | None) -> Path:
 
 
 def read_properties(path: Path) -> dict[str, str]:
-    """A Java .properties file, the parts deployit.conf uses: key=value or key: value, # and ! comments,
-    backslash line continuations and escapes."""
+    """A Java .properties file (deployit.conf), read as java.util.Properties reads it: javaproperties
+    handles `\\uXXXX` escapes, continuations and `key value`. A missing file, or one that is not valid
+    properties text (said on stderr), is no settings at all: the options and the prompt still work."""
+    import javaproperties
+
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}
-    props: dict[str, str] = {}
-    logical = ""
-    for raw in text.splitlines():
-        line = raw.lstrip()
-        if not logical and (not line or line[0] in "#!"):
-            continue
-        if line.endswith("\\") and not line.endswith("\\\\"):
-            logical += line[:-1]
-            continue
-        logical += line
-        key, value = _split_property(logical)
-        props[key] = value
-        logical = ""
-    if logical:
-        key, value = _split_property(logical)
-        props[key] = value
-    return props
-
-
-def _split_property(line: str) -> tuple[str, str]:
-    for i, ch in enumerate(line):
-        if ch in "=:" or ch.isspace():
-            if i and line[i - 1] == "\\":
-                continue
-            key, rest = line[:i], line[i:].lstrip()
-            if rest[:1] in ("=", ":"):
-                rest = rest[1:].lstrip()
-            return _unescape(key), _unescape(rest)
-    return _unescape(line), ""
-
-
-def _unescape(text: str) -> str:
-    if "\\" not in text:
-        return text
-    out, i = [], 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            out.append({"t": "\t", "n": "\n", "r": "\r", "f": "\f"}.get(nxt, nxt))
-            i += 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
+    try:
+        return javaproperties.loads(text)
+    except ValueError as exc:
+        import sys
+        sys.stderr.write(f"{path}: {exc}; its settings are ignored.\n")
+        return {}

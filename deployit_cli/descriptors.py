@@ -1,7 +1,10 @@
 """CI type descriptors fetched from GET /metadata/type[/{type}], cached for the session.
 
 `TypeRegistry` is what the CLI objects use; `DescriptorRegistry` is the global scripts know from the
-Jython CLI (`DescriptorRegistry.getDescriptor(type).propertyDescriptors`, `getDescriptors()`).
+Jython CLI (`DescriptorRegistry.getDescriptor(type).propertyDescriptors`, `getDescriptors()`), also
+imported as `from com.xebialabs.deployit.plugin.api.reflect import DescriptorRegistry`: one object,
+`SCRIPT_REGISTRY`, bound to the session's types when the shell starts. Type names in descriptors are
+Types (strings with getPrefix()/getName()) when the Jython layer is there.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ class PropertyDescriptor:
         self.inspection = bool(data.get("inspection"))
         self.requiredInspection = bool(data.get("requiredInspection"))
         self.transient = bool(data.get("transient"))
-        self.referencedType = data.get("referencedType")
+        self.referencedType = _type(data.get("referencedType"))
         self.default = data.get("default")
         self.enumValues = list(data.get("enumValues") or [])
         self.fqn = data.get("fqn")
@@ -76,14 +79,14 @@ class TypeDescriptor:
 
     def __init__(self, data: dict):
         self._data = data
-        self.type = data["type"]
+        self.type = _type(data["type"])
         self.description = data.get("description") or ""
         self.virtual = bool(data.get("virtual"))
-        self.superTypes = list(data.get("superTypes") or [])
-        self.interfaces = list(data.get("interfaces") or [])
+        self.superTypes = [_type(t) for t in data.get("superTypes") or []]
+        self.interfaces = [_type(t) for t in data.get("interfaces") or []]
         self.controlTasks = list(data.get("controlTasks") or [])
-        self.deployableType = data.get("deployableType")
-        self.containerType = data.get("containerType")
+        self.deployableType = _type(data.get("deployableType"))
+        self.containerType = _type(data.get("containerType"))
         self.properties = {}
         for prop in data.get("properties") or []:
             self.properties[prop["name"]] = PropertyDescriptor(prop)
@@ -102,6 +105,7 @@ class TypeDescriptor:
     def getDescription(self): return self.description
     def isVirtual(self): return self.virtual
     def getSuperTypes(self): return _wrap(list(self.superTypes))
+    def getSuperClasses(self): return _wrap(list(self.superTypes))
     def getInterfaces(self): return _wrap(list(self.interfaces))
     def getControlTasks(self): return _wrap([t.get("name") for t in self.controlTasks])
     def getDeployableType(self): return self.deployableType
@@ -118,6 +122,13 @@ class TypeDescriptor:
 def _wrap(value):
     from .compat import wrap
     return wrap(value)
+
+
+def _type(name):
+    if name is None:
+        return None
+    from .compat import java_type
+    return java_type(name)
 
 
 class TypeRegistry:
@@ -173,21 +184,35 @@ class TypeRegistry:
 class DescriptorRegistryObject:
     """The `DescriptorRegistry` global: type descriptors as the Jython CLI's Java class offered them."""
 
-    def __init__(self, registry: TypeRegistry):
+    def __init__(self, registry: TypeRegistry | None = None):
         self._registry = registry
 
+    def bind(self, registry: TypeRegistry) -> "DescriptorRegistryObject":
+        """Answer from this session's types (the shell calls it once it has logged in)."""
+        self._registry = registry
+        return self
+
+    def _types(self) -> TypeRegistry:
+        if self._registry is None:
+            raise DeployitException("DescriptorRegistry answers once the shell has logged in to a server.")
+        return self._registry
+
     def getDescriptor(self, type_name):
-        return self._registry.require(str(type_name))
+        return self._types().require(str(type_name))
 
     def getDescriptors(self):
-        return _wrap(list(self._registry.all()))
+        return _wrap(list(self._types().all()))
 
     def exists(self, type_name) -> bool:
-        return self._registry.get(str(type_name)) is not None
+        return self._types().get(str(type_name)) is not None
 
     def getSubtypes(self, type_name):
         name = str(type_name)
-        return _wrap([d.type for d in self._registry.all() if d.type != name and d.isAssignableTo(name)])
+        return _wrap([d.type for d in self._types().all() if d.type != name and d.isAssignableTo(name)])
 
     def __repr__(self):
         return "DescriptorRegistry"
+
+
+#: what scripts see as `DescriptorRegistry`, global and imported alike
+SCRIPT_REGISTRY = DescriptorRegistryObject()

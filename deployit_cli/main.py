@@ -90,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     from .namespace import BANNER, build_namespace
     session = Session(client)
     namespace = build_namespace(session)
+    if opts.expose_proxies:
+        from .proxies import Proxies
+        namespace["proxies"] = Proxies(namespace, client)
+    from .compat import install_user_modules
+    install_user_modules(opts.source)
     sys.argv = [opts.source or ""] + list(opts.arguments)
     if opts.source:
         # Keep print output and error output in order when both go to pipes or files.

@@ -52,14 +52,14 @@ class QuitCommand:
 def build_namespace(session) -> dict:
     from . import compat
     from .client import DeployitException
-    from .descriptors import DescriptorRegistryObject
+    from .descriptors import SCRIPT_REGISTRY
     from .objects import build
 
     namespace = {"__name__": "__main__", "__doc__": None, "__builtins__": builtins}
     namespace.update(compat.install())
     objects = build(session)
     namespace.update(objects)
-    namespace["DescriptorRegistry"] = DescriptorRegistryObject(session.types)
+    namespace["DescriptorRegistry"] = SCRIPT_REGISTRY.bind(session.types)
     namespace["DeployitException"] = DeployitException
     namespace["help"] = HelpCommand(objects)
     namespace["quit"] = namespace["exit"] = QuitCommand()

@@ -19,6 +19,7 @@ Options:
  -configuration VAL : Specify the location of the configuration directory. The
                       CLI will look for a deployit.conf in this location.
  -context VAL       : Context url XL Deploy is running at, defaults to ''
+ -expose-proxies    : Expose the REST services to scripts as the 'proxies' object
  -f (-source) VAL   : Execute a specified python source file
  -help              : Prints this usage message
  -host VAL          : Connect to a specified host, defaults to 127.0.0.1
@@ -57,6 +58,7 @@ class Options:
     configuration: str | None = None
     source: str | None = None
     quiet: bool = False
+    expose_proxies: bool = False
     help: bool = False
     arguments: list[str] = field(default_factory=list)
     command: str | None = None  # apply or generate
@@ -103,7 +105,8 @@ _VALUE_OPTIONS = {
     "-host": "host", "-password": "password", "-port": "port", "-proxyHost": "proxy_host",
     "-proxyPort": "proxy_port", "-username": "username", "-socketTimeout": "socket_timeout",
 }
-_FLAG_OPTIONS = {"-q": "quiet", "-quiet": "quiet", "-secure": "secure", "-h": "help", "-help": "help"}
+_FLAG_OPTIONS = {"-q": "quiet", "-quiet": "quiet", "-secure": "secure", "-h": "help", "-help": "help",
+                 "-expose-proxies": "expose_proxies"}
 _NUMBER_OPTIONS = {"port", "proxy_port", "socket_timeout"}
 _COMMANDS = ("apply", "generate")
 _COMMAND_OWN = {"-f", "-source", "-h", "-help"}  # after a command these are the command's options

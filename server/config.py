@@ -13,7 +13,6 @@ Layout of a home:
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,28 +49,15 @@ gc.grace.seconds=0
 """
 
 
-def parse_properties(text: str) -> dict[str, str]:
-    """Parse Java properties text: `key=value` or `key: value`, `#`/`!` comments, `\\` continuations."""
-    result: dict[str, str] = {}
-    logical, pending = [], ""
-    for raw in text.splitlines():
-        line = pending + raw.lstrip() if pending else raw.strip()
-        if not pending and (not line or line[0] in "#!"):
-            continue
-        if line.endswith("\\") and not line.endswith("\\\\"):
-            pending = line[:-1]
-            continue
-        pending = ""
-        logical.append(line)
-    for line in logical:
-        match = re.match(r"((?:[^=:\s\\]|\\.)+)\s*[=:\s]\s*(.*)$", line)
-        if match:
-            key, value = match.group(1), match.group(2)
-        else:
-            key, value = line, ""
-        unescape = lambda s: re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), s)
-        result[unescape(key)] = unescape(value.strip())
-    return result
+def parse_properties(text: str, name: str = "deployit.conf") -> dict[str, str]:
+    """Java properties text, read as java.util.Properties reads it (javaproperties: `\\uXXXX`
+    escapes, continuations, `key value`); a bad escape stops the server with one sentence naming the file."""
+    import javaproperties
+
+    try:
+        return javaproperties.loads(text)
+    except ValueError as exc:
+        raise SystemExit(f"{name}: {exc}.") from None
 
 
 @dataclass
@@ -122,7 +108,7 @@ class ServerConfig:
 
     def defaults_properties(self) -> dict[str, str]:
         path = self.conf_dir / "deployit-defaults.properties"
-        return parse_properties(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return parse_properties(path.read_text(encoding="utf-8"), path.name) if path.exists() else {}
 
 
 def _int(props: dict, key: str, default: int) -> int:

@@ -5,6 +5,8 @@ collections) run unchanged on Python 3.
   Python 2 source translated with fissix (imported only when needed) and cached; tabs mixed with
   spaces read as Python 2 did.
 - `install()`: `import java.util`, `org.joda.time`, `jarray`, `com.xebialabs...execution` work.
+- `install_user_modules(script)`: the modules a script imports from its folder, JYTHONPATH or
+  PYTHONPATH are read as Python 2 too (see `usermodules`).
 - `jython_globals()`: names a script finds without importing them: `TaskExecutionState`,
   `StepExecutionState`, `DateTime`, Python 2's builtins (`unicode`, `xrange`, ...) and, under
   `__builtins__`, the builtins with Python 2's habits (`import string`/`urllib2`, `exec "..."`,
@@ -21,11 +23,20 @@ from .javacollections import JavaIterator, JavaList, JavaMap, JavaSet, LinkedJav
 from .translator import compile_command, compile_source, expand_tabs, translate
 
 __all__ = [
-    "translate", "compile_source", "compile_command", "expand_tabs", "install", "jython_globals",
+    "translate", "compile_source", "compile_command", "expand_tabs", "install", "install_user_modules",
+    "jython_globals",
     "JavaList", "JavaMap", "JavaSet", "LinkedJavaSet", "MapEntry", "JavaIterator", "wrap",
 ]
 
 _globals: dict | None = None
+
+
+def install_user_modules(script: str | None = None) -> None:
+    """The script's folder and JYTHONPATH on sys.path, and the user's modules found there or on
+    PYTHONPATH translated as the script is (the shell process only: it changes how imports load)."""
+    from .usermodules import install as _install
+
+    _install(script)
 
 
 def install() -> None:

@@ -37,6 +37,16 @@ SHIM_MODULES: dict[str, str | None] = {
     "com.xebialabs.deployit.plugin": None,
     "com.xebialabs.deployit.plugin.api": None,
     "com.xebialabs.deployit.plugin.api.reflect": _SHIMS + "xl_reflect",
+    "com.xebialabs.deployit.plugin.api.udm": _SHIMS + "xl_udm",
+    "com.xebialabs.deployit.plugin.api.udm.artifact": _SHIMS + "xl_udm_artifact",
+    "com.xebialabs.deployit.engine.api.dto": _SHIMS + "xl_dto",
+    "com.xebialabs.deployit.booter": None,
+    "com.xebialabs.deployit.booter.remote": None,
+    "com.xebialabs.deployit.booter.remote.resteasy": _SHIMS + "xl_errors",
+    "com.xebialabs.deployit.security": None,
+    "com.xebialabs.deployit.security.authentication": _SHIMS + "xl_errors",
+    "javax": None,
+    "javax.script": _SHIMS + "javax_script",
 }
 
 
@@ -99,7 +109,7 @@ class JavaShimFinder:
 
     @staticmethod
     def _real_top_level(name: str) -> bool:
-        if name in ("java", "jarray"):
+        if name in ("java", "javax", "jarray"):
             return False
         return importlib.machinery.PathFinder.find_spec(name) is not None
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import MutableSet
 from functools import cmp_to_key
 
+from .beans import JavaBean
+
 __all__ = ["JavaList", "JavaMap", "JavaSet", "LinkedJavaSet", "MapEntry", "JavaIterator", "wrap", "java_string"]
 
 
@@ -41,7 +43,7 @@ def _as_key(comparator):
     return cmp_to_key(compare if compare is not None else comparator)
 
 
-class JavaIterator:
+class JavaIterator(JavaBean):
     """`collection.iterator()`: hasNext()/next(), and a Python iterator too."""
 
     __slots__ = ("_items", "_index", "_owner")
@@ -82,7 +84,7 @@ class JavaIterator:
             self._owner.discard(item)
 
 
-class _CollectionMethods:
+class _CollectionMethods(JavaBean):
     """Java Collection methods shared by lists and sets."""
 
     __slots__ = ()
@@ -327,7 +329,7 @@ class LinkedJavaSet(_SetMethods, MutableSet):
     __hash__ = None
 
 
-class MapEntry(tuple):
+class MapEntry(JavaBean, tuple):
     """A map entry: `getKey()`/`getValue()`, `.key`/`.value`, and a (key, value) pair for unpacking."""
 
     def __new__(cls, key, value, owner=None):
@@ -369,7 +371,7 @@ class MapEntry(tuple):
         return self.toString()  # Java's "key=value", as Jython showed entries
 
 
-class JavaMap(dict):
+class JavaMap(JavaBean, dict):
     """A Python dict that also answers java.util.Map's methods.
 
     `keys()`, `values()` and `items()` return lists (JavaList) as in Python 2, so both

@@ -11,7 +11,8 @@ Rules, in order:
    `fixers/__init__.py`, plus ours: print statements keep Python 2's soft space, `/` between
    integers floors (unless `from __future__ import division`), `sorted(x, cmp)` works, and
    keywords used as attribute names (`deployit.print(ci)`, which Jython allowed) survive.
-   Line numbers are kept, so tracebacks point at the script's own lines.
+   Line numbers are kept, so tracebacks point at the script's own lines: where a fixer rebuilds an
+   expression and drops line breaks, `fixers.render` puts them back.
 
 Translations are cached in memory and on disk (`$DEPLOYIT_CLI_CACHE`, else
 `~/.deployit-cli/cache/`; set the variable to `off` to disable the disk cache), keyed by a hash of
@@ -27,7 +28,7 @@ import re
 __all__ = ["translate", "compile_source", "compile_command", "expand_tabs", "cache_dir", "clear_memory_cache"]
 
 #: bump when fixers or rules change, so cached translations made by an older version are not used
-TRANSLATOR_VERSION = "3"
+TRANSLATOR_VERSION = "4"
 
 _PY_CF_ONLY_AST = 0x400  # ast.PyCF_ONLY_AST, without importing ast on the fast path
 

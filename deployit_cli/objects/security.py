@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ..client import quote_id
+from ..client import DeployitException, quote_id
 from ..compat import wrap
 from .base import CliObject, signature
 
 MASK = "********"
 ROOTS = ("Applications", "Environments", "Infrastructure", "Configuration")
+
+
+class UserAlreadyExistsException(DeployitException):
+    """security.createUser for a name that is taken (com.xebialabs.deployit.security.authentication)."""
 
 
 def _segment(value) -> str:
@@ -147,8 +151,13 @@ class Security(CliObject):
     @signature("(String username, String password) : User", "(String username, String password, boolean admin) : User")
     def createUser(self, username, password, admin=False):  # noqa: N802
         """Create a user of the internal user store (needs security#edit; an admin user needs admin)."""
-        data = self._client.post(f"/security/user/{_segment(username)}",
-                                 {"username": str(username), "password": str(password), "admin": bool(admin)})
+        try:
+            data = self._client.post(f"/security/user/{_segment(username)}",
+                                     {"username": str(username), "password": str(password), "admin": bool(admin)})
+        except DeployitException as exc:
+            if exc.status == 409:  # scripts catch this one by its Java name
+                raise UserAlreadyExistsException(exc.message, exc.status, exc.body) from None
+            raise
         return User(data.get("username", str(username)), data.get("admin", False))
 
     @signature("(String username) : User")

@@ -3,12 +3,14 @@
 #   deployit-cli -q -f samples/maintenance/clean-versions.py -- [--keep N] [--dry-run] [Applications/App ...]
 #
 # Keeps the newest N versions of each application (default 3; `--keep N`, or N alone as first argument),
-# ordered by version name with numeric parts compared as numbers (1.10 is newer than 1.9), and every version
-# a udm.DeployedApplication uses. Without application ids, every udm.Application is cleaned. `--dry-run`
-# lists what would be deleted and deletes nothing. A version that something else still refers to (a
-# composite package) is kept with a message. Exits 1 when a deletion failed.
+# ordered as version numbers (packaging.version: 1.9 < 1.10 < 2.0-rc1 < 2.0), and every version still in
+# use: one a udm.DeployedApplication is at, or one a udm.CompositePackage lists. Without application ids,
+# every udm.Application is cleaned. `--dry-run` lists what would be deleted and deletes nothing. A version
+# the server refuses to delete is kept with a message. Exits 1 when a deletion failed.
 import re
 import sys
+
+from packaging.version import InvalidVersion, Version
 
 USAGE = "usage: clean-versions.py [--keep N] [--dry-run] [application id ...]"
 
@@ -45,25 +47,36 @@ def parse(args):
 
 
 def version_key(version_id):
-    """1.9 < 1.10 < 2.0-rc1 < 2.0: numbers compare as numbers, text as text, a number before text."""
+    """Release order: 1.9 < 1.10 < 2.0-rc1 < 2.0 < 2.0.1. Names packaging.version cannot read (such as
+    2015-03-build7) sort before those it can, among themselves with numbers compared as numbers."""
     name = version_id.rsplit("/", 1)[-1]
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
-            for part in re.findall(r"\d+|[^\d.\-_]+", name)]
+    try:
+        return (1, Version(name), [])
+    except InvalidVersion:
+        parts = [(0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.findall(r"\d+|[^\d.\-_]+", name)]
+        return (0, Version("0"), parts)
 
 
-def deployed_versions():
+def in_use():
+    """The versions that must stay: the one each deployed application is at, and the members of
+    every composite package."""
     used = set()
-    for deployed_app in repository.search("udm.DeployedApplication"):
-        version = repository.read(deployed_app).values.get("version")
+    deployed_apps = list(repository.search("udm.DeployedApplication"))
+    composites = list(repository.search("udm.CompositePackage"))
+    for ci in (repository.read(deployed_apps + composites) if deployed_apps or composites else []):
+        version = ci.values.get("version")
         if version is not None:
             used.add(getattr(version, "id", version))
+        for member in ci.values.get("packages") or []:
+            used.add(getattr(member, "id", member))
     return used
 
 
 def main():
     keep, dry_run, apps = parse(sys.argv[1:])
     apps = apps or list(repository.search("udm.Application"))
-    used = deployed_versions()
+    used = in_use()
     failures, deleted = 0, 0
     for app in apps:
         if not repository.exists(app):
@@ -73,10 +86,10 @@ def main():
         versions = sorted(repository.search("udm.Version", app), key=version_key)
         old = versions[:max(0, len(versions) - keep)]
         candidates = [v for v in old if v not in used]
-        in_use = [v for v in old if v in used]
+        kept = [v for v in old if v in used]
         print("%s: %d version(s), keeping the newest %d%s" % (
             app, len(versions), min(keep, len(versions)),
-            (" and deployed " + ", ".join(v.rsplit("/", 1)[-1] for v in in_use)) if in_use else ""))
+            (" and in use " + ", ".join(v.rsplit("/", 1)[-1] for v in kept)) if kept else ""))
         for version in candidates:
             if dry_run:
                 print("  would delete %s" % version)
@@ -85,7 +98,7 @@ def main():
                 repository.delete(version)
                 deleted += 1
                 print("  deleted %s" % version)
-            except Exception as exc:  # a composite package still refers to it, ...
+            except Exception as exc:  # the server refused (a permission, maintenance mode, ...)
                 failures += 1
                 print("  kept %s: %s" % (version, exc))
     if dry_run:

@@ -49,7 +49,42 @@ def _tool(kind: str) -> RefactoringTool:
 
 def refactor(data: str, filename: str, kind: str) -> str:
     """The translated text; raises one of PARSE_ERRORS when the grammar does not accept `data`."""
-    return str(_tool(kind).refactor_string(data, filename))
+    return render(_tool(kind).refactor_string(data, filename))
+
+
+def render(tree) -> str:
+    """The tree's text with every token that came from the script on the line it had there.
+
+    Some fixers rebuild an expression and drop the line breaks inside it (`filter(lambda x: ...,`
+    on one line and its list on the next becomes one comprehension), which would shift every later
+    line. Wherever a script token comes out on an earlier line than it had, line breaks are put
+    back before it: blank lines where it starts a line, a backslash continuation (valid between any
+    two tokens) where it does not. Tokens a fixer moved or created are left where they are."""
+    out: list[str] = []
+    line = 1
+    blank_tail = True  # nothing but whitespace written since the last line break
+    for leaf in tree.leaves():
+        prefix, value = leaf.prefix, leaf.value
+        missing = leaf.lineno - (line + prefix.count("\n")) if leaf.lineno else 0
+        if missing > 0:
+            if "\n" in prefix:
+                prefix = "\n" * missing + prefix
+            elif blank_tail:
+                text = "".join(out)
+                cut = text.rfind("\n") + 1  # the indentation stays with the token
+                out = [text[:cut], "\n" * missing, text[cut:]]
+                line += missing
+            else:
+                prefix += "\\\n" * missing
+        piece = prefix + value
+        out.append(piece)
+        breaks = piece.count("\n")
+        line += breaks
+        if breaks:
+            blank_tail = not piece.rpartition("\n")[2].strip()
+        elif piece.strip():
+            blank_tail = False
+    return "".join(out)
 
 
 def error_location(err) -> tuple[int, int, bool, str]:

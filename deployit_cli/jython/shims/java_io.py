@@ -12,6 +12,7 @@ import io
 import os
 import sys
 
+from ..beans import JavaBean
 from ..javacollections import JavaList, java_string
 from .java_lang import JavaThrowable
 
@@ -52,7 +53,7 @@ def _open(target, mode: str, **kwargs):
         raise IOException(f"{path} ({err.strerror or err})") from None
 
 
-class File(os.PathLike):
+class File(JavaBean, os.PathLike):
     """java.io.File: File(path), File(parent, child) with parent a path or a File."""
 
     separator = os.sep
@@ -263,7 +264,7 @@ def _accepts(file_filter, directory, child, name) -> bool:
 
 # ------------------------------------------------------------------------------ byte streams
 
-class InputStream:
+class InputStream(JavaBean):
     """Java's read() (one byte as an int, -1 at the end), read(buffer[, off, len]) (a count, -1 at
     the end), readAllBytes(), skip(), available(), close(). Wraps a binary Python file object."""
 
@@ -350,7 +351,7 @@ class ByteArrayInputStream(InputStream):
         super().__init__(io.BytesIO(data[offset:end]))
 
 
-class OutputStream:
+class OutputStream(JavaBean):
     """Java's write(int), write(bytes[, off, len]), flush(), close(). Wraps a binary file object."""
 
     def __init__(self, raw=None):
@@ -440,7 +441,7 @@ def _text_of(source, encoding="utf-8"):
     raise TypeError(f"cannot read characters from {type(source).__name__}")
 
 
-class Reader:
+class Reader(JavaBean):
     """Java's read() (a char code, -1 at the end), read(buffer), readLine() (None at the end),
     ready(), lines(), close(); iterating yields lines without their line ends."""
 
@@ -532,7 +533,7 @@ LineNumberReader = BufferedReader
 
 # ----------------------------------------------------------------------------------- writers
 
-class Writer:
+class Writer(JavaBean):
     """Java's write(str or char code[, off, len]), append(), newLine() (BufferedWriter), flush(),
     close(). Wraps a Python text stream."""
 

@@ -17,12 +17,13 @@ import sys
 import time
 import traceback
 
+from ..beans import JavaBean
 from ..javacollections import JavaMap, java_string
 
 
 # ---------------------------------------------------------------------------------- exceptions
 
-class JavaThrowable(builtins.Exception):
+class JavaThrowable(JavaBean, builtins.Exception):
     """Base of the Java exception classes: Java's accessors on a Python exception."""
 
     def __init__(self, message=None, cause=None, *args):
@@ -533,7 +534,7 @@ class Math:
         return random.random()
 
 
-class StringBuilder:
+class StringBuilder(JavaBean):
     """StringBuilder / StringBuffer: append(), insert(), toString(), length()."""
 
     def __init__(self, initial=""):
@@ -570,7 +571,7 @@ class StringBuilder:
 StringBuffer = StringBuilder
 
 
-class _CurrentThread:
+class _CurrentThread(JavaBean):
     def __init__(self):
         import threading
 
@@ -589,7 +590,7 @@ class _CurrentThread:
         pass
 
 
-class Thread:
+class Thread(JavaBean):
     """Thread.sleep(millis) and Thread.currentThread(); Thread(runnable).start() runs in a thread."""
 
     def __init__(self, target=None, name=None):

@@ -3,6 +3,7 @@ DecimalFormat."""
 
 from __future__ import annotations
 
+from ..beans import JavaBean
 from . import _datefmt
 
 
@@ -11,7 +12,7 @@ class ParseException(Exception):
         return str(self)
 
 
-class SimpleDateFormat:
+class SimpleDateFormat(JavaBean):
     def __init__(self, pattern="yyyy-MM-dd'T'HH:mm:ss", _locale=None):
         self._pattern = pattern
         self._utc = False
@@ -46,7 +47,7 @@ class SimpleDateFormat:
             raise ParseException(str(err)) from None
 
 
-class DecimalFormat:
+class DecimalFormat(JavaBean):
     """DecimalFormat('#,##0.00') style patterns: grouping and a fixed number of decimals."""
 
     def __init__(self, pattern="#,##0.###"):

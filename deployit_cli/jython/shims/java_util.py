@@ -10,6 +10,7 @@ import calendar as _calendar
 import datetime as _dt
 import time as _time
 
+from ..beans import JavaBean
 from ..javacollections import JavaIterator, JavaList, JavaMap, JavaSet, LinkedJavaSet, MapEntry, _as_key, java_string
 
 # ------------------------------------------------------------------------------- collections
@@ -210,16 +211,19 @@ class Properties(JavaMap):
 
     def load(self, source):
         text = _read_text(source)
-        for key, value in parse_properties(text):
-            self[key] = value
+        import javaproperties
+
+        self.update(javaproperties.loads(text))
 
     def store(self, target, comments=None):
+        import javaproperties
+
         lines = []
         if comments:
             lines.append("#" + comments)
         lines.append("#" + _dt.datetime.now().strftime("%a %b %d %H:%M:%S %Y"))
         for key, value in dict.items(self):
-            lines.append(f"{_escape_property(key, True)}={_escape_property(value, False)}")
+            lines.append(javaproperties.join_key_value(java_string(key), java_string(value)))
         text = "\n".join(lines) + "\n"
         write = getattr(target, "write")
         try:
@@ -246,86 +250,6 @@ def _read_text(source) -> str:
     if isinstance(data, (bytes, bytearray)):
         return bytes(data).decode("latin-1")  # Properties.load(InputStream) is ISO 8859-1
     return data
-
-
-def parse_properties(text: str):
-    """(key, value) pairs of the .properties format: comments (# !), key=value / key:value /
-    key value, backslash line continuation and escapes including \\uXXXX."""
-    logical: list[str] = []
-    pending = None
-    for raw in text.splitlines():
-        line = raw.lstrip(" \t\f") if pending is None else raw.lstrip(" \t\f")
-        if pending is None and (not line or line[0] in "#!"):
-            continue
-        trailing = len(line) - len(line.rstrip("\\"))
-        joined = (pending or "") + line
-        if trailing % 2 == 1:
-            pending = joined[:-1]
-            continue
-        logical.append(joined)
-        pending = None
-    if pending is not None:
-        logical.append(pending)
-    for line in logical:
-        key_chars, i, n = [], 0, len(line)
-        while i < n:
-            c = line[i]
-            if c == "\\" and i + 1 < n:
-                key_chars.append(line[i:i + 2])
-                i += 2
-                continue
-            if c in "=: \t\f":
-                break
-            key_chars.append(c)
-            i += 1
-        while i < n and line[i] in " \t\f":
-            i += 1
-        if i < n and line[i] in "=:":
-            i += 1
-            while i < n and line[i] in " \t\f":
-                i += 1
-        yield _unescape_property("".join(key_chars)), _unescape_property(line[i:])
-
-
-def _unescape_property(text: str) -> str:
-    if "\\" not in text:
-        return text
-    out, i, n = [], 0, len(text)
-    simple = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
-    while i < n:
-        c = text[i]
-        if c == "\\" and i + 1 < n:
-            nxt = text[i + 1]
-            if nxt == "u" and i + 6 <= n:
-                try:
-                    out.append(chr(int(text[i + 2:i + 6], 16)))
-                    i += 6
-                    continue
-                except ValueError:
-                    pass
-            out.append(simple.get(nxt, nxt))
-            i += 2
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
-
-
-def _escape_property(text, is_key: bool) -> str:
-    text = java_string(text)
-    out = []
-    for i, c in enumerate(text):
-        if c == "\\":
-            out.append("\\\\")
-        elif c in "\t\n\r\f":
-            out.append({"\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"}[c])
-        elif c in "=:#!" or (c == " " and (is_key or i == 0)):
-            out.append("\\" + c)
-        elif ord(c) > 0x7E:
-            out.append(f"\\u{ord(c):04X}")
-        else:
-            out.append(c)
-    return "".join(out)
 
 
 class Collections:
@@ -413,7 +337,7 @@ class Arrays:
         return java_string(list(items))
 
 
-class UUID:
+class UUID(JavaBean):
     def __init__(self, value):
         self._value = value
 
@@ -444,7 +368,7 @@ class UUID:
         return hash(self._value)
 
 
-class Random:
+class Random(JavaBean):
     def __init__(self, seed=None):
         import random
 
@@ -482,7 +406,7 @@ def _millis_of_local(moment: _dt.datetime) -> int:
     return int(seconds) * 1000 + moment.microsecond // 1000
 
 
-class Date:
+class Date(JavaBean):
     """java.util.Date: an instant in epoch millis; toString() in Java's format."""
 
     __slots__ = ("_millis",)
@@ -583,7 +507,7 @@ def _lenient(year, month0, day, hour, minute, second, millis) -> _dt.datetime:
     return base + _dt.timedelta(days=day - 1, hours=hour, minutes=minute, seconds=second, milliseconds=millis)
 
 
-class Calendar:
+class Calendar(JavaBean):
     """java.util.Calendar (a GregorianCalendar in local time): get/set/add by field constant,
     months 0-based as in Java, getTime() a Date."""
 
@@ -747,7 +671,7 @@ class GregorianCalendar(Calendar):
             super().__init__()
 
 
-class TimeZone:
+class TimeZone(JavaBean):
     def __init__(self, zone_id):
         self._id = zone_id
 

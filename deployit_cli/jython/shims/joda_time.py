@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import time as _time
 
+from ..beans import JavaBean
 from . import _datefmt
 
 _EPOCH = _dt.datetime(1970, 1, 1)
@@ -28,7 +29,7 @@ def _millis_of_utc_naive(moment: _dt.datetime) -> int:
     return (delta.days * 86400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
-class DateTimeZone:
+class DateTimeZone(JavaBean):
     """A zone: UTC, a fixed offset, a named (tz database) zone or the machine's default."""
 
     UTC: "DateTimeZone"
@@ -146,7 +147,7 @@ def _millis_of(value) -> int:
     raise TypeError(f"not an instant: {value!r}")
 
 
-class DateTime:
+class DateTime(JavaBean):
     __slots__ = ("_millis", "_zone")
 
     def __init__(self, *args):
@@ -486,7 +487,7 @@ def _duration_millis(amount) -> int:
     return amount.getMillis()
 
 
-class Duration:
+class Duration(JavaBean):
     """An exact length of time in millis."""
 
     def __init__(self, start_or_millis, end=None):
@@ -533,7 +534,7 @@ class Duration:
     __str__ = __repr__ = toString
 
 
-class DateTimeFormatter:
+class DateTimeFormatter(JavaBean):
     def __init__(self, pattern, zone=None):
         self._pattern = pattern
         self._zone = zone

@@ -10,6 +10,8 @@ final = archived or cancelled).
 
 from __future__ import annotations
 
+from ..beans import JavaBean
+
 
 class _JavaEnumType(type):
     def __iter__(cls):
@@ -22,7 +24,7 @@ class _JavaEnumType(type):
         return item in cls._by_name
 
 
-class JavaEnum(str, metaclass=_JavaEnumType):
+class JavaEnum(JavaBean, str, metaclass=_JavaEnumType):
     """Base of the Java enums: members are their names, as strings."""
 
     _members: tuple = ()
