@@ -107,25 +107,27 @@ def test_update_keeps_the_password_and_uses_the_token(cli, api):
 
 
 def test_lists_in_and_out(cli):
+    # In a folder of its own: other tests leave hosts under Infrastructure on the shared server.
     out = run_ok(cli, """
-        cis = [factory.configurationItem('Infrastructure/list-%d' % i, 'overthere.LocalHost') for i in range(3)]
+        repository.create(factory.configurationItem('Infrastructure/lists', 'core.Directory'))
+        cis = [factory.configurationItem('Infrastructure/lists/list-%d' % i, 'overthere.LocalHost') for i in range(3)]
         created = repository.create(cis)
         print([c.id for c in created])
-        read = repository.read(['Infrastructure/list-0', 'Infrastructure/list-2'])
+        read = repository.read(['Infrastructure/lists/list-0', 'Infrastructure/lists/list-2'])
         print([c.name for c in read])
         for c in read:
             c.tags = ['batch']
         print([list(c.tags) for c in repository.update(read)])
-        repository.delete(['Infrastructure/list-0', created[1]])
-        print(repository.search('overthere.LocalHost', 'Infrastructure'))
-        repository.delete(repository.search('overthere.LocalHost', 'Infrastructure'))
-        print(repository.search('overthere.LocalHost', 'Infrastructure'))
+        repository.delete(['Infrastructure/lists/list-0', created[1]])
+        print(repository.search('overthere.LocalHost', 'Infrastructure/lists'))
+        repository.delete(repository.search('overthere.LocalHost', 'Infrastructure/lists'))
+        print(repository.search('overthere.LocalHost', 'Infrastructure/lists'))
     """)
     assert out.splitlines() == [
-        "['Infrastructure/list-0', 'Infrastructure/list-1', 'Infrastructure/list-2']",
+        "['Infrastructure/lists/list-0', 'Infrastructure/lists/list-1', 'Infrastructure/lists/list-2']",
         "['list-0', 'list-2']",
         "[['batch'], ['batch']]",
-        "['Infrastructure/list-2']",
+        "['Infrastructure/lists/list-2']",
         "[]",
     ]
 
