@@ -13,7 +13,6 @@ import functools
 from starlette.requests import Request
 
 from ..security.secrets import MASK, PREFIX
-from ..security.service import refusal
 from .common import call, services, user
 
 
@@ -61,7 +60,7 @@ def require_each(request: Request, permission: str, ci_ids) -> None:
     holds = security(request).holder(caller, permission)
     for ci_id in ci_ids:
         if isinstance(ci_id, str) and not holds(ci_id.strip("/")):
-            raise refusal(caller, permission, ci_id.strip("/"))
+            raise security(request).refusal(caller, permission, ci_id.strip("/"))
 
 
 async def check(request: Request, func, *args) -> None:
