@@ -344,3 +344,12 @@ def test_deployment_at_the_prompt(shell, sample):
     child.expect(PROMPT)
     child.sendline("quit")
     child.expect(pexpect.EOF)
+
+
+def test_the_preview_text_starts_with_the_servers_warnings():
+    from deployit_cli.plan import changes_text
+    warning = "{{DB_USER}} comes from encrypted dictionary Environments/Secrets and is blank in ..."
+    text = changes_text({"description": "Initial deployment of Environments/Dev/App", "deltas": [],
+                         "warnings": [{"ci": "Infrastructure/h/cmd", "property": "commandLine", "message": warning,
+                                       "level": "WARNING"}], "block": None})
+    assert text.splitlines()[:5] == ["Initial deployment of Environments/Dev/App", "", "Warnings:", f"  {warning}", ""]
