@@ -10,6 +10,7 @@ from __future__ import annotations
 import codeop
 import sys
 
+from .colours import shown
 from .compat import compile_source, jython
 from .runner import exit_status, format_exception
 
@@ -26,7 +27,7 @@ def display(value, namespace: dict) -> None:
     """Echo an expression's value at the prompt and keep it as `_`, as Python's prompt does."""
     if value is None:
         return
-    text = repr(value)
+    text = shown(value, sys.stdout)
     sys.stdout.write(text.rstrip("\n") + "\n")
     sys.stdout.flush()
     namespace["_"] = value

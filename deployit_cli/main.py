@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         from .ascode.command import run
         return run(command, Session(client))
     from .namespace import BANNER, build_namespace
-    session = Session(client)
+    session = Session(client, quiet=opts.quiet)
     namespace = build_namespace(session)
     if opts.expose_proxies:
         from .proxies import Proxies

@@ -119,6 +119,11 @@ def summary(deltas) -> str:
 def changes_text(data: dict, types=None) -> str:
     deltas = data.get("deltas") or []
     lines = [data.get("description") or "Deployment", ""]
+    warnings = [w for w in data.get("warnings") or () if isinstance(w, dict)]
+    if warnings:
+        lines.append("Warnings:")
+        lines += [f"  {w.get('message')}" for w in warnings]
+        lines.append("")
     lines.append(f"Changes ({summary(deltas)}):" if deltas else "Changes: none")
     for delta in deltas:
         lines += delta_lines(delta, types)

@@ -7,9 +7,10 @@ from .descriptors import TypeRegistry
 
 
 class Session:
-    def __init__(self, client):
+    def __init__(self, client, quiet: bool = False):
         self.client = client
         self.types = TypeRegistry(client)
+        self.quiet = quiet  # -q: no banner, and no live progress display while waiting for tasks
 
     def ci(self, data: dict) -> ConfigurationItem:
         """A CI from its REST JSON."""

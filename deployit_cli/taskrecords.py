@@ -100,10 +100,14 @@ class StepState(Record):
             return self.raw["path"]
         return super()._field(name)
 
-    def __repr__(self) -> str:
+    def _painted_repr(self, paint=lambda text, state: text) -> str:
         number = f"{self.raw['nr']}. " if "nr" in self.raw else ""
         path = f" [{self.raw['path']}]" if "path" in self.raw else ""
-        return f"{number}{self.raw.get('description') or ''}{path} ({self.raw.get('state')})"
+        state = self.raw.get("state")
+        return f"{number}{self.raw.get('description') or ''}{path} ({paint(str(state), state)})"
+
+    def __repr__(self) -> str:
+        return self._painted_repr()
 
     __str__ = __repr__
 
@@ -131,10 +135,14 @@ class BlockState(Record):
 
     getStepBlocks = get_step_blocks
 
-    def __repr__(self) -> str:
+    def _painted_repr(self, paint=lambda text, state: text) -> str:
         what = f"{len(self.raw['steps'])} steps" if "steps" in self.raw else \
             f"{len(self.raw.get('blocks') or ())} blocks"
-        return f"[{self.raw.get('id')}] {self.raw.get('description') or ''} ({self.raw.get('state')}, {what})"
+        state = self.raw.get("state")
+        return f"[{self.raw.get('id')}] {self.raw.get('description') or ''} ({paint(str(state), state)}, {what})"
+
+    def __repr__(self) -> str:
+        return self._painted_repr()
 
     __str__ = __repr__
 
@@ -186,9 +194,9 @@ class TaskState(Record):
             return walk_steps(self.raw.get("block"))
         return walk_steps({"id": "", "steps": self.raw.get("steps") or []})
 
-    def __repr__(self) -> str:
+    def _painted_repr(self, paint=lambda text, state: text) -> str:
         raw = self.raw
-        parts = [str(raw.get("state"))]
+        parts = [paint(str(raw.get("state")), raw.get("state"))]
         total = raw.get("nrSteps", raw.get("totalSteps"))
         if total is not None:
             parts.append(f"step {raw.get('currentStepNr', raw.get('currentStep', 0))} of {total}")
@@ -197,6 +205,9 @@ class TaskState(Record):
         if raw.get("scheduledDate") and raw.get("state") == "SCHEDULED":
             parts.append(f"scheduled at {_to_datetime(raw['scheduledDate'])}")
         return f"Task {raw.get('id')}: {raw.get('description') or ''} ({', '.join(parts)})"
+
+    def __repr__(self) -> str:
+        return self._painted_repr()
 
     __str__ = __repr__
 

@@ -45,7 +45,13 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(stamp_of)" ]; then
 fi
 
 echo "setup: installing the project and its test extra into $VENV"
-"$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e ".[test]"
+# pip's and setuptools' notices go to a log, shown only when the installation fails.
+LOG=$VENV/install.log
+if ! { "$VENV/bin/python" -m pip install --quiet --upgrade pip &&
+       "$VENV/bin/python" -m pip install --quiet -e ".[test]"; } >"$LOG" 2>&1; then
+  cat "$LOG" >&2
+  echo "setup: the installation failed (its output is above and in $LOG)." >&2
+  exit 1
+fi
 stamp_of > "$STAMP"
 echo "setup: done"

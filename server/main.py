@@ -27,6 +27,20 @@ def setup_logging(log_dir: Path, level: str = "INFO") -> None:
         root.addHandler(handler)
 
 
+def port_taken(bind: str, port: int) -> bool:
+    """Whether another program listens on the address already (uvicorn would only say so after the
+    services started, tasks recovered included, against a home that other server may be using)."""
+    import socket
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: TIME_WAIT is no obstacle
+        try:
+            sock.bind((bind, port))
+        except OSError:
+            return True
+    return False
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="deployit-server", description="Run the deployit server (XL Deploy's REST API).")
     parser.add_argument("--home", "-home", type=Path, default=DEFAULT_HOME,
@@ -46,6 +60,10 @@ def main(argv=None) -> int:
     log = logging.getLogger("deployit.server")
     if first:
         log.info("Initialised a new server home in %s", config.home)
+    if port_taken(config.bind, config.port):
+        log.error("Cannot start: port %d on %s is already in use; stop what listens there, or choose another "
+                  "port with --port (or http.port in conf/deployit.conf).", config.port, config.bind)
+        return 2
 
     from .api.app import create_app
     from .services import build_services

@@ -243,22 +243,23 @@ class Deployit(CliObject):
 
     @signature("(String taskId) : void")
     def startTaskAndWait(self, taskId):
-        """Start a task and wait until it is done, printing each step as it finishes (in a terminal, a
-        live line shows the step running). Also restarts a FAILED, STOPPED or ABORTED task.
+        """Start a task and wait until it is done, printing each step as it finishes (in a terminal, and
+        without -q, a progress display shows steps done, percentage, elapsed time and the step running).
+        Also restarts a FAILED, STOPPED or ABORTED task.
         - EXECUTED: the task is archived, so deployit.retrieveTaskInfo(taskId).state reads DONE;
           nothing is returned.
         - FAILED, STOPPED or ABORTED: the task stays so (it can be started again or cancelled); where it
           stands and the failed step's log are printed, and the state is returned, so a script can test
           `if deployit.startTaskAndWait(taskId): ...`.
         Ctrl-C stops the waiting, not the task."""
-        return taskwait.wait(self._client, task_id_of(taskId), start=True)
+        return taskwait.wait(self._client, task_id_of(taskId), start=True, quiet=self._session.quiet)
 
     @signature("(String taskId) : void")
     def waitForTask(self, taskId):
         """Wait for a running task (started with deployit.startTask or task2.start) as startTaskAndWait
         does: an EXECUTED task is archived; a FAILED, STOPPED or ABORTED one is reported and its state
         returned. A task that is not running (PENDING, SCHEDULED) is reported at once."""
-        return taskwait.wait(self._client, task_id_of(taskId), start=False)
+        return taskwait.wait(self._client, task_id_of(taskId), start=False, quiet=self._session.quiet)
 
     @signature("(String taskId) : void")
     def stopTask(self, taskId):
@@ -312,7 +313,7 @@ class Deployit(CliObject):
         once (unless the server sets gc.grace.seconds, which keeps files younger than that)."""
         answer = self._client.post("/server/gc")
         task_id = str(answer.get("string") if isinstance(answer, dict) else answer)
-        outcome = taskwait.wait(self._client, task_id, start=False)
+        outcome = taskwait.wait(self._client, task_id, start=False, quiet=self._session.quiet)
         summary = None
         try:
             task = self._client.get(f"/tasks/v2/{quote_id(task_id)}/step/0_1_1")

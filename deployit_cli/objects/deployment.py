@@ -63,6 +63,18 @@ class DeploymentService(CliObject):
     def _post(self, path: str, deployment, method: str, params=None) -> Deployment:
         return self._wrap(self._client.post(path, body=self._json(deployment, method), params=params))
 
+    @staticmethod
+    def _deployed_application(value, method: str) -> str:
+        """The id of a deployed application; a Deployment (whose own id is no CI id) is refused with a
+        sentence saying what the method takes."""
+        if isinstance(value, (Deployment, dict)):
+            data = value.to_json() if isinstance(value, Deployment) else value
+            app_id = (data.get("application") or {}).get("id") if isinstance(data.get("application"), dict) else None
+            example = f"'{app_id}'" if app_id else "'Environments/Dev/App'"
+            raise DeployitException(f"deployment.{method} takes the id of a deployed application, such as {example} "
+                                    f"(depl.deployedApplication.id), not a Deployment.", 400)
+        return id_of(value, "the deployed application")
+
     def _task(self, answer) -> TaskHandle:
         task_id = answer.get("string") if isinstance(answer, dict) else answer
         if not task_id:
@@ -85,13 +97,13 @@ class DeploymentService(CliObject):
         over to the new version's deployables; prepareAutoDeployeds maps any new ones."""
         return self._wrap(self._client.get("/deployment/prepare/update", params={
             "version": id_of(newVersionId, "the new version"),
-            "deployedApplication": id_of(deployedApplicationId, "the deployed application")}))
+            "deployedApplication": self._deployed_application(deployedApplicationId, "prepareUpgrade")}))
 
     @signature("(String deployedApplicationId) : Deployment")
     def prepareUndeploy(self, deployedApplicationId):
         """Start the undeployment of a deployed application: every deployed of it is removed."""
         return self._wrap(self._client.get("/deployment/prepare/undeploy", params={
-            "deployedApplication": id_of(deployedApplicationId, "the deployed application")}))
+            "deployedApplication": self._deployed_application(deployedApplicationId, "prepareUndeploy")}))
 
     # -- deployeds -----------------------------------------------------------------------------
     @signature("(Deployment deployment) : Deployment")
@@ -155,8 +167,14 @@ class DeploymentService(CliObject):
 
     @signature("(String deployedApplicationId) : TaskState")
     def createUndeployTask(self, deployedApplicationId):
-        """Prepare the undeployment of a deployed application and create its task (see createDeployTask)."""
-        return self.createDeployTask(self.prepareUndeploy(deployedApplicationId))
+        """Prepare the undeployment of a deployed application (its id or CI) and create its task (see
+        createDeployTask). The Deployment that prepareUndeploy returned is taken too."""
+        if isinstance(deployedApplicationId, (Deployment, dict)):
+            data = self._json(deployedApplicationId, "createUndeployTask")
+            if data.get("type") == "UNDEPLOYMENT":
+                return self.createDeployTask(deployedApplicationId)
+        return self.createDeployTask(self.prepareUndeploy(
+            self._deployed_application(deployedApplicationId, "createUndeployTask")))
 
     @signature("(Deployment deployment) : TaskInfo", deprecated=True)
     def deploy(self, deployment):

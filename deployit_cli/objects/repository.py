@@ -269,7 +269,7 @@ class Repository(CliObject):
         """Export as exportCis does, run the task and wait for it; returns the export file's name."""
         from .. import taskwait
         answer = self._export_task(exportRootId, exportDir)
-        failed = taskwait.wait(self._client, answer["string"], start=True)
+        failed = taskwait.wait(self._client, answer["string"], start=True, quiet=self._session.quiet)
         if failed:
             raise DeployitException(f"The export task {answer['string']} ended {failed}.", 500)
         return answer["file"]
@@ -300,7 +300,7 @@ class Repository(CliObject):
         """Import as importCis does, run the task and wait for it."""
         from .. import taskwait
         task_id = self._import_task(archiveLocation)["string"]
-        failed = taskwait.wait(self._client, task_id, start=True)
+        failed = taskwait.wait(self._client, task_id, start=True, quiet=self._session.quiet)
         if failed:
             raise DeployitException(f"The import task {task_id} ended {failed}.", 500)
 

@@ -239,7 +239,9 @@ class Security(CliObject):
 
     @signature("() : AssignedPermissions", "(String role) : AssignedPermissions")
     def getPermissions(self, role=None):  # noqa: N802
-        """The permissions of a role, or of the logged-in user; print it for a table, str() lists the names."""
+        """The permissions of a role, or of the logged-in user, as a table: the prompt shows it, a script
+        prints it with print(security.getPermissions('deployers')) (a bare call in a script prints
+        nothing, as in any Python script); str() lists the names."""
         if role is None:
             return AssignedPermissions(self._client.get("/security/granted-permissions"))
         return AssignedPermissions(self._client.get(f"/security/granted-permissions/{_segment(role)}"))

@@ -13,7 +13,6 @@ import functools
 from starlette.requests import Request
 
 from ..security.secrets import MASK, PREFIX
-from ..security.service import refusal
 from .common import call, services, user
 
 
@@ -62,7 +61,7 @@ def require_each(request: Request, permission: str, ci_ids: list[str]) -> None:
     holds = security(request).holder(caller, permission)
     for ci_id in ci_ids:
         if not holds(ci_id):
-            raise refusal(caller, permission, ci_id)
+            raise security(request).refusal(caller, permission, ci_id)
 
 
 async def check(request: Request, func, *args) -> None:

@@ -2,9 +2,11 @@
 
 Actions (start, stop, abort, archive, cancel, schedule) answer 204; assign, takeover, skip, unskip and
 add-pause answer the task. A state that does not allow the action is a 409 naming the task and its
-state. Task, block and step JSON: server/engine/views.py. `/tasks/v2/query` and `/export` list
-archived tasks completed between `begindate` and `enddate` (yyyy-MM-dd, both included), paged with
-`page` (from 1) and `resultsPerPage` (at most 1000); the total is in the `X-Total-Count` header.
+state. Task, block and step JSON: server/engine/views.py; `/tasks/v2/{id}/summary` (our addition) is
+the task with its steps' states but not their logs, what the shell polls while it waits for a task.
+`/tasks/v2/query` and `/export` list archived tasks completed between `begindate` and `enddate`
+(yyyy-MM-dd, both included), paged with `page` (from 1) and `resultsPerPage` (at most 1000); the total
+is in the `X-Total-Count` header.
 
 Who may do what is server/security/policy.py's: a task is seen by its owner, admins and readers of its
 environment and application; acted on by its owner and admins; reports (query, export) need
@@ -49,6 +51,12 @@ async def _see(request: Request) -> None:
 async def get_task(request: Request):
     await _see(request)
     return ok(mask_secrets(await call(_views(request).task, _id(request))))
+
+
+@needs(SEE)
+async def get_summary(request: Request):
+    await _see(request)
+    return ok(mask_secrets(await call(_views(request).summary, _id(request))))
 
 
 @needs(SEE)
@@ -239,6 +247,7 @@ routes = [
     Route("/tasks/v2/{id}/skip", _skip(True), methods=["POST"]),
     Route("/tasks/v2/{id}/unskip", _skip(False), methods=["POST"]),
     Route("/tasks/v2/{id}/add-pause/{path}", add_pause, methods=["POST"]),
+    Route("/tasks/v2/{id}/summary", get_summary, methods=["GET"]),
     Route("/tasks/v2/{id}/block/{block}", get_block, methods=["GET"]),
     Route("/tasks/v2/{id}/block/{block}/step", get_block_steps, methods=["GET"]),
     Route("/tasks/v2/{id}/step/{path}", get_step, methods=["GET"]),

@@ -82,10 +82,11 @@ class TaskViews:
         return steps[number - 1]
 
     def summary(self, task_id: str) -> dict:
+        """The task and its steps' states without logs: cheap to poll while it runs."""
         record = self.store.get(task_id)
         if record is None:
             raise NotFound(f"Task {task_id} not found.")
-        return views.task_json(record, self.store.progress(task_id), {}, with_block=False)
+        return views.summary_json(record, self.store.progress(task_id))
 
     def current(self, owner: str | None) -> list[dict]:
         """Unfinished tasks (of one owner, or all), without their blocks."""

@@ -110,6 +110,27 @@ def task_json(record: dict, progress: dict, logs: dict, with_block: bool = True,
     return out
 
 
+SUMMARY_STEP_FIELDS = ("path", "description", "state", "failureCount", "startDate", "completionDate")
+
+
+def _summary_block(block: dict) -> dict:
+    out = {k: v for k, v in block.items() if k not in ("blocks", "steps")}
+    if "blocks" in block:
+        out["blocks"] = [_summary_block(b) for b in block["blocks"]]
+    if "steps" in block:
+        out["steps"] = [{k: s.get(k) for k in SUMMARY_STEP_FIELDS} for s in block["steps"]]
+    return out
+
+
+def summary_json(record: dict, progress: dict) -> dict:
+    """The task with its blocks and, of each step, only what a progress display needs: no log,
+    parameters or metadata (what a client polling a running task reads)."""
+    out = task_json(record, progress, {}, with_block=False)
+    if record.get("block") is not None:
+        out["block"] = _summary_block(block_json(record["block"], progress, {}, with_logs=False))
+    return out
+
+
 def flat_steps(record: dict, progress: dict, logs: dict) -> list[dict]:
     """Every step in plan order with its number `nr` (the legacy /task API's StepInfo list)."""
     out = []

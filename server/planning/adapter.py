@@ -20,7 +20,7 @@ from ..types.registry import is_rules_file
 from . import specification as spec
 from .delta import MASK, changes
 from .dictionaries import EffectiveDictionary
-from .model import INITIAL, UNDEPLOYMENT, UPDATE, Ci, Deployed, Deployment, Dictionary, Snapshot, name_of, parent_of
+from .model import ERROR, INITIAL, UNDEPLOYMENT, UPDATE, Ci, Deployed, Deployment, Dictionary, Snapshot, name_of, parent_of
 from .plan import block_json, find_block
 from .planner import plan as make_plan
 from .rules import RuleSet
@@ -458,6 +458,7 @@ class DeploymentService:
                 entry["changes"] = []
             deltas.append(entry)
         return {"description": plan.task_description, "metadata": plan.metadata, "deltas": deltas,
+                "warnings": [m.to_json() for m in deployment.all_messages() if m.level != ERROR],
                 "block": block_json(plan.tree, self.step_json_for(deployment, snap))}
 
     def is_deployed(self, application: str, environment: str) -> bool:

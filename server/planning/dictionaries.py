@@ -30,6 +30,7 @@ class Entry:
     secret: bool = False
     source: str = ""
     unresolved: set = field(default_factory=set)
+    secret_source: str = ""  # the dictionary whose encrypted value made this one secret
 
 
 class EffectiveDictionary:
@@ -56,7 +57,8 @@ class EffectiveDictionary:
             self._memo[memo_key] = None
             return None
         raw = "" if raw is None else str(raw)
-        entry = Entry(value=raw, secret=key in source.secret_keys, source=source.id)
+        secret = key in source.secret_keys
+        entry = Entry(value=raw, secret=secret, source=source.id, secret_source=source.id if secret else "")
         if raw not in (EMPTY, IGNORE) and "{{" in raw:
             refs_unrestricted = unrestricted_only or not source.restricted
             entry.value = self._fill(raw, refs_unrestricted, stack + (key,), entry)
@@ -75,6 +77,7 @@ class EffectiveDictionary:
                 into.unresolved.add(name)
                 return match.group(0)
             into.secret = into.secret or found.secret
+            into.secret_source = into.secret_source or found.secret_source
             into.unresolved |= found.unresolved
             if found.value == IGNORE:
                 return match.group(0)

@@ -285,8 +285,39 @@ class Mapper:
                 say("placeholders", f"No value for placeholder{'s' if len(missing) > 1 else ''} "
                                     f"{', '.join(missing)}; give {'them' if len(missing) > 1 else 'it'} a value in a "
                                     f"dictionary or on the deployed (<empty> for an empty value).")
+        if deployable is not None:
+            messages.extend(self._blank_secrets(deployed, deployable, desc))
         for child in deployed.embedded:
             self.check(child, deployed)
+
+    def _blank_secrets(self, deployed: Deployed, deployable: Ci, desc) -> list[Message]:
+        """Warnings for placeholders whose values come from encrypted dictionaries and so are blank in a
+        property that is not a password (the reference manual's rule; only password properties and
+        file placeholders get encrypted values), while the property still holds what they made of it."""
+        container = deployed.container
+        while container not in self.snap.containers and "/" in container:  # an embedded deployed's target
+            container = container.rsplit("/", 1)[0]
+        dictionary = self.dictionary(container)
+        found = []
+        for prop in desc.properties.values():
+            raw = deployable.properties.get(prop.name)
+            if prop.password or not isinstance(raw, str) or "{{" not in raw:
+                continue
+            if deployed.properties.get(prop.name) != to_kind(prop, dictionary.fill(raw, allow_secret=False)[0]):
+                continue  # set on the deployed itself since
+            for name in dict.fromkeys(m.group(1) for m in PATTERN.finditer(raw)):
+                entry = dictionary.get(name)
+                if entry is None or not entry.secret:
+                    continue
+                source = next((d for d in self.snap.dictionaries if d.id == entry.secret_source), None)
+                whole = source is not None and set(source.entries) <= set(source.secret_keys)
+                origin = f"encrypted dictionary {entry.secret_source}" if whole else \
+                    f"the encrypted entries of dictionary {entry.secret_source}"
+                found.append(Message(deployed.id, prop.name,
+                                     f"{{{{{name}}}}} comes from {origin} and is blank in the non-password property "
+                                     f"'{prop.name}' of {deployed.id}; only password properties and file "
+                                     f"placeholders get encrypted values.", WARNING))
+        return found
 
 
 # -- the deployment service's operations ---------------------------------------------------------

@@ -80,7 +80,7 @@ class Policy:
         holds = self.security.holder(user, permission)
         for rec in self._with_descendants(ci_id)[1:]:
             if not holds(rec.id):
-                raise Forbidden(f"User {user} does not have permission {permission} on {rec.id}.")
+                raise self.security.refusal(user, permission, rec.id)
 
     # -- packages ------------------------------------------------------------------------------
     def package_import(self, user: str, application_id: str) -> None:

@@ -76,10 +76,31 @@ class Checker:
         nearest = settings[-1]
         return any(permission in nearest.get(role, ()) for role in roles)
 
+    def why_not(self, user: str, permission: str, ci_id: str | None) -> str:
+        """When a node below grants the user something but a node above withholds read: that node, as
+        the end of the refusal's sentence (otherwise the user is left to guess that the root, say, must
+        grant read too)."""
+        if not ci_id or permission not in perms.CATALOGUE or not perms.CATALOGUE[permission].is_local \
+                or READ in self._global(user):
+            return ""
+        roles = self.roles(user)
+        prefixes = _prefixes(ci_id)
+        granting = [any(by_role.get(role) for role in roles) if (by_role := self.snap.grants.get(node)) else False
+                    for node in prefixes]
+        for index, node in enumerate(prefixes[:-1]):
+            by_role = self.snap.grants.get(node)
+            withholds = by_role is None if index == 0 else \
+                by_role is not None and not any(READ in by_role.get(role, ()) for role in roles)
+            if withholds:
+                if any(granting[index + 1:]):
+                    return f": {node} grants {user} no read (read is needed on every node from the root down)"
+                return ""
+        return ""
 
-def refusal(user: str, permission: str, ci_id: str | None = None) -> Forbidden:
+
+def refusal(user: str, permission: str, ci_id: str | None = None, why: str = "") -> Forbidden:
     where = f" on {ci_id}" if ci_id else ""
-    return Forbidden(f"User {user} does not have permission {permission}{where}.")
+    return Forbidden(f"User {user} does not have permission {permission}{where}{why}.")
 
 
 class Security:
@@ -114,8 +135,13 @@ class Security:
     def require(self, user: str, permission: str, ci_id: str | None = None) -> None:
         """Forbidden naming the permission and the CI unless the user holds it there."""
         ci_id = ci_id.strip("/") if isinstance(ci_id, str) and ci_id.strip("/") else None
-        if not self.checker().has(user, permission, ci_id):
-            raise refusal(user, permission, ci_id)
+        checker = self.checker()
+        if not checker.has(user, permission, ci_id):
+            raise refusal(user, permission, ci_id, checker.why_not(user, permission, ci_id))
+
+    def refusal(self, user: str, permission: str, ci_id: str) -> Forbidden:
+        """The 403 for a permission found missing on a CI, naming the node that withholds it."""
+        return refusal(user, permission, ci_id, self.checker().why_not(user, permission, ci_id))
 
     def require_any(self, user: str, permissions: tuple, ci_id: str | None = None) -> None:
         checker = self.checker()

@@ -83,6 +83,27 @@ print(taskID != task.id)
     assert len(undeploy) == 1 and undeploy[0]["state"] == "PENDING"
 
 
+def test_undeploy_methods_take_a_deployment_where_it_makes_sense_and_say_what_they_want(cli, api, sample):
+    """createUndeployTask takes the Deployment prepareUndeploy returned; given another Deployment (whose own
+    id, deployment-..., is no CI id) it and prepareUndeploy say what they take."""
+    out = run_ok(cli, STORE + f"""
+depl = deployment.prepareAutoDeployeds(deployment.prepareInitial('{sample.v1}', '{sample.env}'))
+for call in (lambda: deployment.createUndeployTask(depl), lambda: deployment.prepareUndeploy(depl)):
+    try:
+        call()
+    except DeployitException as e:
+        print(e)
+store(depl)
+undeployment = deployment.prepareUndeploy(repository.read('{sample.deployed_app}'))
+task = deployment.createUndeployTask(undeployment)
+print(task.description, task.state)
+""")
+    expected = (f"takes the id of a deployed application, such as '{sample.deployed_app}' "
+                f"(depl.deployedApplication.id), not a Deployment.")
+    assert out.splitlines() == [f"deployment.createUndeployTask {expected}", f"deployment.prepareUndeploy {expected}",
+                                f"Undeployment of {sample.deployed_app} PENDING"]
+
+
 def test_doc_session_old_api_in_python2(cli, api):
     """spec §2.9, session 2 (3.x/4.0): importPackage by name, generateAllDeployeds, deploy().id, and
     undeploy().taskId, in Python 2 syntax as those scripts were written."""
@@ -323,3 +344,12 @@ def test_deployment_at_the_prompt(shell, sample):
     child.expect(PROMPT)
     child.sendline("quit")
     child.expect(pexpect.EOF)
+
+
+def test_the_preview_text_starts_with_the_servers_warnings():
+    from deployit_cli.plan import changes_text
+    warning = "{{DB_USER}} comes from encrypted dictionary Environments/Secrets and is blank in ..."
+    text = changes_text({"description": "Initial deployment of Environments/Dev/App", "deltas": [],
+                         "warnings": [{"ci": "Infrastructure/h/cmd", "property": "commandLine", "message": warning,
+                                       "level": "WARNING"}], "block": None})
+    assert text.splitlines()[:5] == ["Initial deployment of Environments/Dev/App", "", "Warnings:", f"  {warning}", ""]

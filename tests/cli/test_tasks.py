@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pexpect
 
-from tests.cli.conftest import SAMPLES
+from tests.cli.conftest import CLI, SAMPLES, cli_env
 from tests.cli.sample_packages import run_ok, unique
-from tests.integration.tasks_helpers import LocalApp, task as rest_task
+from tests.integration.tasks_helpers import LocalApp, task as rest_task, wait_state
 
 PROMPT = "deployit>"
 TASK_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -398,20 +398,85 @@ def test_deploy_sample_start_mode(cli, api):
     assert api.get(f"/repository/exists/Environments/{env_name}/Sample").json()["boolean"] is True
 
 
-def test_live_progress_at_the_prompt(shell, api):
+def terminal(cli, *args: str, **env) -> pexpect.spawn:
+    """The real CLI in a pseudo-terminal of 160 columns, with colours unless NO_COLOR is given."""
+    environment = cli_env(cli.home, **env)
+    if "NO_COLOR" not in env:
+        environment.pop("NO_COLOR", None)
+    return pexpect.spawn(CLI, cli.connection_args() + list(args), env=environment, cwd=str(cli.cwd),
+                         encoding="utf-8", timeout=20, dimensions=(40, 160))
+
+
+def test_progress_display_at_the_prompt(cli, api):
+    """In a terminal: a bar with steps done of total, percentage and elapsed time, the block and step
+    running, finished steps in colour (failures in red), then the outcome; task states coloured at the prompt."""
     app = LocalApp(api)
-    task_id = created_task(api, app, {"nap": ("sleep 1", 40), "hello": ("echo hello", 60)})
-    child = shell()
-    child.expect(PROMPT)
-    child.sendline(f"deployit.startTaskAndWait('{task_id}')")
-    child.expect(f"Task {task_id}: Initial deployment of ")
-    child.expect(r"step 1 of 2 EXECUTING: Execute nap on ")
-    child.expect(r"1/2 DONE +Execute nap")
-    child.expect(r"2/2 DONE +Execute hello")
-    child.expect(f"Task {task_id} EXECUTED \\(2 steps in ")
-    child.expect(PROMPT)
-    child.sendline(f"task2.get('{task_id}').state")
-    child.expect("DONE")
-    child.expect(PROMPT)
-    child.sendline("quit")
-    child.expect(pexpect.EOF)
+    task_id = created_task(api, app, {"nap": ("sleep 1", 40), "broken": ("exit 3", 60)})
+    host = app.host.split("/")[-1]
+    child = terminal(cli)
+    try:
+        child.expect(PROMPT)
+        child.sendline(f"deployit.startTaskAndWait('{task_id}')")
+        child.expect(f"Task {task_id}: Initial deployment of ")
+        child.expect(r"0/2 steps +0%  0:00:0\d")
+        child.expect(f"Deploy[^\r\n]* › [^\r\n]*1. Execute nap on {host}")
+        child.expect(f"1/2 \x1b\\[32mDONE\x1b\\[0m +Execute nap on {host}")
+        child.expect(f"2/2 \x1b\\[31mFAILED\x1b\\[0m +Execute broken on {host}")
+        child.expect(f"Task {task_id} \x1b\\[31mFAILED\x1b\\[0m at step 2 of 2: Execute broken")
+        child.expect(PROMPT)
+        child.sendline(f"task2.get('{task_id}')")
+        child.expect(f"Task {task_id}: Initial deployment of [^\r\n]*\\(\x1b\\[31mFAILED\x1b\\[0m, step 2 of 2")
+        child.expect(PROMPT)
+        child.sendline("quit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+
+
+def test_no_colour_with_no_color_and_no_display_with_q(cli, api):
+    app = LocalApp(api)
+    first = created_task(api, app, {"nap": ("sleep 1", 40), "hello": ("echo hello", 60)})
+    host = app.host.split("/")[-1]
+    child = terminal(cli, NO_COLOR="1")
+    try:
+        child.expect(PROMPT)
+        child.sendline(f"deployit.startTaskAndWait('{first}')")
+        child.expect(r"0/2 steps +0%")  # the display is there
+        child.expect(f"1/2 DONE      Execute nap on {host}")  # without colours
+        child.expect(f"Task {first} EXECUTED \\(2 steps in ")
+        child.expect(PROMPT)
+        child.sendline("quit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    other = LocalApp(api)
+    second = created_task(api, other, {"nap": ("sleep 1", 40), "hello": ("echo hello", 60)})
+    (cli.cwd / "wait.py").write_text(f"deployit.startTaskAndWait('{second}')\n")
+    child = terminal(cli, "-q", "-f", "wait.py")
+    try:
+        child.expect(pexpect.EOF)
+        shown = child.before
+    finally:
+        child.close(force=True)
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    assert plain.splitlines()[1:] == [f"  1/2 DONE      Execute nap on {other.host.split('/')[-1]}",
+                                      f"  2/2 DONE      Execute hello on {other.host.split('/')[-1]}",
+                                      plain.splitlines()[-1]]
+    assert not re.search(r"\d/2 steps", plain) and "━" not in plain  # -q: the lines only
+    assert "\x1b[32mDONE\x1b[0m" in shown  # coloured: it is a terminal
+
+
+def test_waiting_polls_the_summary_without_logs(api):
+    """What the shell polls: states and descriptions, no logs or parameters."""
+    app = LocalApp(api)
+    task_id = created_task(api, app, {"hello": ("echo hello", 40)})
+    api.post(f"/tasks/v2/{task_id}/start")
+    wait_state(api, task_id)
+    summary = api.get(f"/tasks/v2/{task_id}/summary")
+    assert summary.status_code == 200
+    body = summary.json()
+    step = body["block"]["blocks"][0]["blocks"][0]["steps"][0]
+    assert body["state"] == "EXECUTED" and body["nrSteps"] == 1
+    assert step == {"path": "0_1_1_1", "description": step["description"], "state": "DONE", "failureCount": 0,
+                    "startDate": step["startDate"], "completionDate": step["completionDate"]}
+    assert "log" not in summary.text and "hello" not in summary.text.replace("Execute hello", "")

@@ -5,6 +5,7 @@ printer, dates for the archive queries and schedule, Control round trips and the
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -73,7 +74,7 @@ def test_legacy_task_info_steps_and_step_logs():
 
 def test_progress_lines_report_each_finished_step_once():
     out = io.StringIO()
-    progress = Progress(out, live=False)
+    progress = Progress(out, live=False, colour=False)
     progress.remember(task_json(("DONE", "PENDING", "PENDING"), "PENDING"))
     progress.update(task_json(("DONE", "EXECUTING", "PENDING")))
     progress.update(task_json(("DONE", "DONE", "EXECUTING")))
@@ -81,21 +82,43 @@ def test_progress_lines_report_each_finished_step_once():
     assert out.getvalue() == "  2/3 DONE      Step 2\n  3/3 DONE      Step 3\n"
 
 
-def test_live_progress_line_in_a_terminal():
+def test_progress_lines_colour_the_states_in_a_terminal():
     out = io.StringIO()
-    progress = Progress(out, live=True, width=40)
+    progress = Progress(out, live=False, colour=True)
+    progress.update(task_json(("DONE", "FAILED", "PENDING"), "FAILED"))
+    assert out.getvalue() == ("  1/3 \x1b[32mDONE\x1b[0m      Step 1\n"
+                              "  2/3 \x1b[31mFAILED\x1b[0m    Step 2\n")
+
+
+class Terminal(io.StringIO):
+    """What rich takes for a terminal of 60 columns."""
+
+    def isatty(self):
+        return True
+
+
+def test_the_live_display_shows_steps_done_percentage_elapsed_time_block_and_step(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    out = Terminal()
+    progress = Progress(out, live=True, colour=True)
     progress.update(task_json(("DONE", "EXECUTING", "PENDING")))
-    progress.update(task_json(("DONE", "DONE", "PENDING")))
-    # the live line is rewritten in place and cleared before the next finished step's line
-    assert out.getvalue() == ("  1/3 DONE      Step 1\n\r\x1b[K  step 2 of 3 EXECUTING: Step 2"
-                              "\r\x1b[K  2/3 DONE      Step 2\n")
+    shown = out.getvalue()
+    assert "\x1b[32mDONE\x1b[0m" in shown and "Step 1" in shown
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    assert "━ 1/3 steps   33%  0:00:00\n  First › 2. Step 2" in plain
+    progress.update(task_json(("DONE", "FAILED", "PENDING"), "FAILING"))
+    assert "1 failed" in out.getvalue()[len(shown):]
+    progress.update(task_json(("DONE", "FAILED", "PENDING"), "FAILED"))
+    assert progress._display is None  # removed once the task stops
 
 
 def test_a_failed_task_report_shows_the_log_tail():
     out = io.StringIO()
     log = "".join(f"line {n}\n" for n in range(1, 31))
     failed = task_json(("DONE", "FAILED", "PENDING"), "FAILED", logs={2: log})
-    report_halted(failed, Progress(out, live=False))
+    report_halted(failed, Progress(out, live=False, colour=False))
     lines = out.getvalue().splitlines()
     assert lines[0] == "Task t-1 FAILED at step 2 of 3: Step 2"
     assert lines[1] == "  Log of step 0_1_1_2, last 20 of 30 lines:"

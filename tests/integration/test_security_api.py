@@ -150,10 +150,11 @@ def test_nested_directories_replace_inherited_permissions_and_need_read_above(se
     assert as_member.get(f"/repository/ci/{top}/h").status_code == 403
     grant(api, "read", team, top)
     grant(api, "repo#edit", team, top)
-    # still nothing: Infrastructure itself must grant read
+    # still nothing: Infrastructure itself must grant read, and the refusal says so
     refused = as_member.get(f"/repository/ci/{top}/h")
     assert refused.status_code == 403
-    assert refused.json()["message"] == f"User {member} does not have permission read on {top}/h."
+    assert refused.json()["message"] == (f"User {member} does not have permission read on {top}/h: Infrastructure "
+                                         f"grants {member} no read (read is needed on every node from the root down).")
     grant(api, "read", team, "Infrastructure")
     assert ok(as_member.get(f"/repository/ci/{top}/h"))
     assert ok(as_member.get(f"/repository/ci/{top}/open/h"))  # no settings: inherits top's

@@ -422,7 +422,7 @@ def _reports(w):
     return Call("")
 
 
-@case("GET", "/tasks/v2/{id}", "/task/{id}", "/task/{id}/step")
+@case("GET", "/tasks/v2/{id}", "/tasks/v2/{id}/summary", "/task/{id}", "/task/{id}/step")
 def _see_task(w):
     return Call("", params={"id": w.task()})
 

@@ -155,3 +155,21 @@ def test_every_route_declares_what_it_needs():
     from server.api.app import api_routes
     missing = [f"{sorted(r.methods)} {r.path}" for r in api_routes() if not hasattr(r.endpoint, "__needs__")]
     assert missing == []
+
+
+def test_a_refusal_names_the_node_above_that_withholds_read():
+    """bob reads TestZone, but the root grants nothing: the refusal says so instead of leaving bob to guess."""
+    checker = snapshot({"Environments/TestZone": {"testers": {"read"}},
+                        "Infrastructure": {"testers": {"read"}},
+                        "Infrastructure/Dmz": {"testers": {"repo#edit"}},
+                        "Infrastructure/Dmz/Web": {"testers": {"read", "repo#edit"}}}, {"bob": {"testers"}})
+    assert not checker.has("bob", "read", "Environments/TestZone/T1")
+    assert checker.why_not("bob", "read", "Environments/TestZone/T1") == (
+        ": Environments grants bob no read (read is needed on every node from the root down)")
+    # a directory in between with settings but no read cuts off the grants below it
+    assert not checker.has("bob", "repo#edit", "Infrastructure/Dmz/Web/h1")
+    assert checker.why_not("bob", "repo#edit", "Infrastructure/Dmz/Web/h1") == (
+        ": Infrastructure/Dmz grants bob no read (read is needed on every node from the root down)")
+    # nothing granted anywhere on the path, or a global permission: the plain sentence says it all
+    assert checker.why_not("bob", "read", "Applications/App") == ""
+    assert checker.why_not("bob", "security#edit", None) == ""
