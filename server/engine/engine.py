@@ -23,6 +23,7 @@ from pathlib import Path
 from ..errors import BadRequest, Conflict, NotFound
 from ..repository.values import format_date, now_iso
 from . import recovery
+from .leftovers import Leftovers
 from . import tree as trees
 from .context import StepFailed
 from .runner import ABORT_GRACE, TaskRun
@@ -54,6 +55,7 @@ class TaskEngine:
         self.repository = repository
         self.types = types
         self.crypto = crypto
+        self.leftovers = Leftovers(store, crypto)
         self.home = Path(home)
         self.work_root = self.home / "work" / "steps"
         self.script_paths = script_paths(self.home)
@@ -86,7 +88,7 @@ class TaskEngine:
                 return
             self._started = True
             self._accepting = True
-            recovery.fail_interrupted(self.store, self.node)
+            recovery.fail_interrupted(self.store, self.node, self.leftovers)
             self._queue.extend(recovery.queued(self.store))
             for task_id, when in recovery.scheduled(self.store):
                 self.scheduler.add(task_id, parse_stored(when) if when else utc_now())
@@ -200,7 +202,19 @@ class TaskEngine:
             self._dispatch()
 
     # -- actions -------------------------------------------------------------------------------
+    def _end_leftovers(self, task_id: str, action: str) -> None:
+        """Before a task runs again: end the commands its steps left running when a server died (outside the
+        lock: it may have to reach hosts), and refuse while one may still run."""
+        record = self._record(task_id)
+        check_allowed(action, task_id, record["state"])
+        if self.run_of(task_id) is not None:
+            return
+        problems = self.leftovers.end(task_id)
+        if problems:
+            raise Conflict(f"Task {task_id} cannot {action} yet: {problems[0]}.")
+
     def start(self, task_id: str) -> None:
+        self._end_leftovers(task_id, "start")
         with self._lock:
             record = self._record(task_id)
             check_allowed("start", task_id, record["state"])
@@ -257,6 +271,7 @@ class TaskEngine:
     def schedule(self, task_id: str, time_text: str | None) -> str:
         """Schedule (or reschedule) at an ISO time; returns the stored UTC time."""
         moment = parse_time(time_text, task_id)
+        self._end_leftovers(task_id, "schedule")
         with self._lock:
             record = self._record(task_id)
             check_allowed("schedule", task_id, record["state"])
