@@ -4,7 +4,8 @@ At most `task.max.active` tasks execute at once; a started task beyond that wait
 when one finishes (first queued, first run). Every action checks the task's state under one lock,
 writes the new state at once, and refuses with 409 naming the task and its state when the state
 does not allow it (server/engine/states.py). Running a task is runner.py's job; what a restart does
-with unfinished tasks is recovery.py's; scheduled times are scheduler.py's.
+with unfinished tasks is recovery.py's; scheduled times are scheduler.py's. A task whose steps left
+commands running when a server died starts (or is scheduled) only once those are ended (leftovers.py).
 
 Shutdown (SIGTERM): the engine stops accepting actions that would run something, asks the running
 tasks to stop after their current steps and waits `shutdown_timeout` seconds for them (they end
