@@ -125,6 +125,7 @@ def test_an_unreachable_host_keeps_the_task_from_running_again_until_the_leftove
         refused = api.post(f"/tasks/v2/{marked.task_id}/start")
         assert refused.status_code == 409, refused.text
         assert "may still be running" in refused.text and marked.host in refused.text, refused.text
+        assert "Could not end the step's leftover process " in marked.step(api)["log"]
         assert task(api, marked.task_id)["state"] == "FAILED"
         back = SshServer()
         back.port = port

@@ -28,9 +28,11 @@ DRAIN_GRACE_SECONDS = 1.0
 TAG_VARIABLE = "DEPLOYIT_STEP_PROCESS"
 """Environment variable carrying a recorded command's random tag: its processes, children included, inherit it."""
 # Ends process group GROUP when one of its processes carries the tag (checked where /proc shows environments, so a
-# reused group number is left alone): SIGTERM, then SIGKILL after two seconds. Exit code 3: nothing of it was left.
+# reused group number is left alone): SIGTERM, then SIGKILL after two seconds. Exit code 3: nothing of it was left;
+# 4: no ps to tell.
 # POSIX sh, ps and awk; `kill -SIG -N` signals group N in dash, bash and ksh alike.
-END_GROUP = ("g=@GROUP@; tag=" + TAG_VARIABLE + "=@TAG@; "
+END_GROUP = ("command -v ps >/dev/null || { echo 'there is no ps command to find the processes with' >&2; exit 4; }; "
+             "g=@GROUP@; tag=" + TAG_VARIABLE + "=@TAG@; "
              "members() { ps -eo pid=,pgid= | awk -v g=\"$g\" '$2==g {print $1}'; }; "
              "ours() { [ -r /proc/self/environ ] || return 0; for p in $(members); do "
              "tr '\\000' '\\n' < /proc/$p/environ 2>/dev/null | grep -qx \"$tag\" && return 0; done; return 1; }; "
