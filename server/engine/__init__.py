@@ -10,6 +10,7 @@
     rollback.py     rollback tasks from the committed deltas
     control.py      control tasks (`<method>` on types)
     scheduler.py    scheduled tasks; recovery.py: what a restart does with unfinished tasks
+    leftovers.py    the commands steps run on hosts, recorded, and ended after a crash before a retry
     reading.py, views.py, tree.py   the REST view of tasks, blocks and steps
     context.py      the contract with the step implementations in steps/; hosts/: connections
 """

@@ -4,7 +4,8 @@ At most `task.max.active` tasks execute at once; a started task beyond that wait
 when one finishes (first queued, first run). Every action checks the task's state under one lock,
 writes the new state at once, and refuses with 409 naming the task and its state when the state
 does not allow it (server/engine/states.py). Running a task is runner.py's job; what a restart does
-with unfinished tasks is recovery.py's; scheduled times are scheduler.py's.
+with unfinished tasks is recovery.py's; scheduled times are scheduler.py's. A task whose steps left
+commands running when a server died starts (or is scheduled) only once those are ended (leftovers.py).
 
 Shutdown (SIGTERM): the engine stops accepting actions that would run something, asks the running
 tasks to stop after their current steps and waits `shutdown_timeout` seconds for them (they end
@@ -23,6 +24,7 @@ from pathlib import Path
 from ..errors import BadRequest, Conflict, NotFound
 from ..repository.values import format_date, now_iso
 from . import recovery
+from .leftovers import Leftovers
 from . import tree as trees
 from .context import StepFailed
 from .runner import ABORT_GRACE, TaskRun
@@ -54,6 +56,7 @@ class TaskEngine:
         self.repository = repository
         self.types = types
         self.crypto = crypto
+        self.leftovers = Leftovers(store, crypto)
         self.home = Path(home)
         self.work_root = self.home / "work" / "steps"
         self.script_paths = script_paths(self.home)
@@ -86,7 +89,7 @@ class TaskEngine:
                 return
             self._started = True
             self._accepting = True
-            recovery.fail_interrupted(self.store, self.node)
+            recovery.fail_interrupted(self.store, self.node, self.leftovers)
             self._queue.extend(recovery.queued(self.store))
             for task_id, when in recovery.scheduled(self.store):
                 self.scheduler.add(task_id, parse_stored(when) if when else utc_now())
@@ -200,7 +203,19 @@ class TaskEngine:
             self._dispatch()
 
     # -- actions -------------------------------------------------------------------------------
+    def _end_leftovers(self, task_id: str, action: str) -> None:
+        """Before a task runs again: end the commands its steps left running when a server died (outside the
+        lock: it may have to reach hosts), and refuse while one may still run."""
+        record = self._record(task_id)
+        check_allowed(action, task_id, record["state"])
+        if self.run_of(task_id) is not None:
+            return
+        problems = self.leftovers.end(task_id)
+        if problems:
+            raise Conflict(f"Task {task_id} cannot {action} yet: {problems[0]}.")
+
     def start(self, task_id: str) -> None:
+        self._end_leftovers(task_id, "start")
         with self._lock:
             record = self._record(task_id)
             check_allowed("start", task_id, record["state"])
@@ -257,6 +272,7 @@ class TaskEngine:
     def schedule(self, task_id: str, time_text: str | None) -> str:
         """Schedule (or reschedule) at an ISO time; returns the stored UTC time."""
         moment = parse_time(time_text, task_id)
+        self._end_leftovers(task_id, "schedule")
         with self._lock:
             record = self._record(task_id)
             check_allowed("schedule", task_id, record["state"])

@@ -2,7 +2,9 @@
 
 - EXECUTING, FAILING, STOPPING and ABORTING tasks were cut short: they become FAILED. The steps
   that were running become FAILED (one more failure each, and on the task) with a log line saying
-  so, and the blocks that were running FAILED; `start` resumes them from those steps.
+  so, and the blocks that were running FAILED; `start` resumes them from those steps. The commands
+  those steps had running on hosts are ended first (server/engine/leftovers.py), so a retry never
+  runs a step while its first copy goes on.
 - QUEUED tasks queue again, in the order they were created, and run.
 - SCHEDULED tasks are scheduled again; one whose time passed while the server was down starts at once.
 - PENDING, EXECUTED, STOPPED, FAILED and ABORTED tasks stay as they are.
@@ -14,6 +16,7 @@ import logging
 
 from ..repository.values import now_iso
 from . import tree as trees
+from .leftovers import Leftovers
 from .states import QUEUED, RUNNING, SCHEDULED, STEP_EXECUTING, STEP_FAILED, FAILED
 from .store import TaskStore
 
@@ -23,9 +26,9 @@ INTERRUPTED = "The server stopped while this step was running ({}); the step is 
               "Start the task again to run it again."
 
 
-def fail_interrupted(store: TaskStore, node: str) -> list[str]:
-    """Mark the tasks this server (`node`) was running when it stopped FAILED; returns their ids.
-    Tasks another server of a shared repository runs are left alone."""
+def fail_interrupted(store: TaskStore, node: str, leftovers: Leftovers | None = None) -> list[str]:
+    """Mark the tasks this server (`node`) was running when it stopped FAILED and end the commands their steps
+    left running; returns their ids. Tasks another server of a shared repository runs are left alone."""
     recovered = []
     for summary in store.ids_in_states(RUNNING):
         task_id = summary["id"]
@@ -47,6 +50,8 @@ def fail_interrupted(store: TaskStore, node: str) -> list[str]:
         store.set_progress(task_id, changes, task={"state": FAILED, "completed_at": stamp,
                                                    "failures": (record.get("failures") or 0) + interrupted})
         log.warning("Task %s was %s when the server stopped; it is now FAILED", task_id, summary["state"])
+        if leftovers is not None:
+            leftovers.end(task_id, note_failures=True)
         recovered.append(task_id)
     return recovered
 

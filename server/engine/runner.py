@@ -28,6 +28,7 @@ from ..repository.values import now_iso
 from . import tree as trees
 from .checkpoints import Committer
 from .context import DONE, PAUSE, StepAborted, StepFailed
+from .leftovers import StepProcesses
 from .logs import Secrets, StepLog
 from .stepcontext import ContextFactory
 from .states import (ABORTED, COMPLETED_STEPS, FAILED, PAUSED, SKIP, SKIPPED, STEP_DONE, STEP_EXECUTING,
@@ -57,7 +58,9 @@ class TaskRun:
         self.secrets = Secrets()
         self.contexts = ContextFactory(task=record, repository=engine.repository, types=engine.types,
                                        crypto=engine.crypto, secrets=self.secrets, script_paths=engine.script_paths,
-                                       work_root=engine.work_root / self.task_id)
+                                       work_root=engine.work_root / self.task_id,
+                                       processes=lambda path: StepProcesses(engine.store, engine.crypto,
+                                                                            self.task_id, path))
         self.committer = Committer(engine.repository, engine.types, engine.store, self.task_id,
                                    record.get("specification"), record.get("commits"), record["owner"])
 

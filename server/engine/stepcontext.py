@@ -6,7 +6,8 @@ References (`{"ref": id, "type": t, "from": ...}`) resolve as follows:
 - "repository": the CI as stored now (properties effective, passwords in clear);
 - "server": the machine the server runs on, as an overthere.LocalHost (`localShellScript` control tasks).
 Every `{b64}` value a step is given (in its parameters or in a resolved CI) is decrypted, and its clear
-text is masked as ******** in every line of the task's step logs.
+text is masked as ******** in every line of the task's step logs. The host connections a step opens
+record the commands they run while these run (server/engine/leftovers.py).
 """
 
 from __future__ import annotations
@@ -129,8 +130,10 @@ class ContextFactory:
     """Makes the StepContext of each step of one task run."""
 
     def __init__(self, *, task: dict, repository, types, crypto, secrets: Secrets, script_paths: list[Path],
-                 work_root: Path):
+                 work_root: Path, processes=None):
         self.task = task
+        # step path -> what records the commands the step runs on hosts (server/engine/leftovers.py), or None
+        self.processes = processes or (lambda path: None)
         self.secrets = secrets
         self.resolver = Resolver(repository, types, crypto, task.get("specification"), secrets)
         self.types = types
@@ -147,10 +150,12 @@ class ContextFactory:
     def make(self, path: str, log, cancel: threading.Event) -> StepContext:
         self.work_root.mkdir(parents=True, exist_ok=True)
         work_dir = Path(tempfile.mkdtemp(prefix=f"step-{path}-", dir=self.work_root))
+        processes = self.processes(path)
         return StepContext(task_id=self.task["id"], step_path=path, log=log, cancel=cancel,
                            resolve=self.resolver.resolve,
                            artifact_file=lambda ci_id: self.resolver.artifact_path(ci_id, work_dir),
-                           connect=hosts.connect, work_dir=work_dir, attributes=self.attributes, types=self.types,
+                           connect=lambda host: hosts.connect(host, processes=processes), work_dir=work_dir,
+                           attributes=self.attributes, types=self.types,
                            task={"id": self.task["id"], "description": self.task.get("description"),
                                  "owner": self.task.get("owner"), "metadata": self.task.get("metadata") or {},
                                  "specification": self.task.get("specification") or {}},

@@ -12,7 +12,8 @@ rollback task by `POST /deployment/rollback/{id}`). Stored in the `tasks` row:
 - state, owner, dates (created, scheduled, started, completed, archived; ISO strings in UTC),
   failures, the archived flag, `commits` (what was committed to the repository) and `rollback_of`.
 `task_progress` holds the state, dates and failure count of every block and step by path, and
-`task_logs` the step logs in chunks of lines. Every state change is written at once (durability).
+`task_logs` the step logs in chunks of lines, and `step_processes` the commands steps are running on hosts
+(server/engine/leftovers.py). Every state change is written at once (durability).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import uuid
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from ..repository.schema import task_logs, task_progress, tasks
+from ..repository.schema import step_processes, task_logs, task_progress, tasks
 from ..repository.values import now_iso
 from . import tree as trees
 
@@ -206,6 +207,23 @@ class TaskStore:
         for row in rows:
             out[row.path] = out.get(row.path, "") + row.text
         return out
+
+    # -- processes of running steps -------------------------------------------------------------
+    def add_process(self, tag: str, task_id: str, path: str, host_id: str, process_group: int, host: str) -> None:
+        with self._write_lock, self.engine.begin() as conn:
+            conn.execute(insert(step_processes).values(tag=tag, task_id=task_id, path=path, host_id=host_id,
+                                                       process_group=process_group, host=host, started_at=now_iso()))
+
+    def remove_process(self, tag: str) -> None:
+        with self._write_lock, self.engine.begin() as conn:
+            conn.execute(delete(step_processes).where(step_processes.c.tag == tag))
+
+    def processes(self, task_id: str) -> list[dict]:
+        """The recorded processes of the task's steps, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(step_processes).where(step_processes.c.task_id == task_id).order_by(
+                step_processes.c.started_at)).all()
+        return [dict(row._mapping) for row in rows]
 
     def ids_in_states(self, states: tuple) -> list[dict]:
         """Unarchived tasks in some states, oldest first (for recovery)."""

@@ -167,6 +167,21 @@ task_logs = Table(
 )
 Index("ix_task_logs_step", task_logs.c.task_id, task_logs.c.path)
 
+# The command each running step has started on a host, while it runs: its process group (the local process group,
+# or the remote one over SSH), the random tag in its environment (so a reused process-group number is never taken
+# for it) and the host, encrypted as it holds passwords. What is left here after a crash is ended before the task
+# runs again (server/engine/leftovers.py). A new table, so an existing home's database gets it from create_all.
+step_processes = Table(
+    "step_processes", metadata,
+    Column("tag", String(32), primary_key=True),
+    Column("task_id", String(36), nullable=False, index=True),
+    Column("path", String(255), nullable=False),
+    Column("host_id", ID, nullable=False),
+    Column("process_group", Integer, nullable=False),
+    Column("host", Text, nullable=False),
+    Column("started_at", String(32), nullable=False),
+)
+
 Index("ix_cis_parent_name", cis.c.parent_id, cis.c.name)
 
 

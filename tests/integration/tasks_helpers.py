@@ -24,16 +24,17 @@ def script(folder: Path, name: str, body: str) -> str:
 
 
 class LocalApp:
-    """An application deployed with cmd.Commands to an overthere.LocalHost, under unique names."""
+    """An application deployed with cmd.Commands to an overthere.LocalHost (or the host given by its
+    properties, e.g. an overthere.SshHost), under unique names."""
 
-    def __init__(self, api, **env_props):
+    def __init__(self, api, host: dict | None = None, **env_props):
         self.api = api
         self.name = unique("app")
         self.app = f"Applications/{self.name}"
         self.host = f"Infrastructure/{unique('local')}"
         self.env = f"Environments/{unique('env')}"
         create_all(api, [{"id": self.app, "type": "udm.Application"},
-                         {"id": self.host, "type": "overthere.LocalHost", "os": "UNIX"},
+                         dict(host or {"type": "overthere.LocalHost", "os": "UNIX"}, id=self.host),
                          dict({"id": self.env, "type": "udm.Environment", "members": [self.host]}, **env_props)])
 
     @property

@@ -333,6 +333,45 @@ def test_the_connection_cancel_event_stops_commands_and_transfers(flavour):
     assert not os.path.exists(folder)  # the clean-up at close still ran
 
 
+class Recorder:
+    """The `processes` of a connection: what it reports about the commands it runs."""
+
+    def __init__(self):
+        self.running, self.finished = {}, []
+
+    def started(self, conn, process_group, tag):
+        self.running[tag] = process_group
+
+    def ended(self, tag):
+        self.finished.append(tag)
+
+
+def test_a_recorded_command_is_ended_by_its_group_and_tag_only(flavour, conn):
+    """What recovery does after a crash (server/engine/leftovers.py): another connection ends the command (and its
+    children) a step's connection recorded, but never a process group that does not carry the command's tag."""
+    recorder, sleeper, codes = Recorder(), unique_sleep(), []
+    recorder_conn = connect(flavour.host, processes=recorder)
+    runner = threading.Thread(target=lambda: codes.append(recorder_conn.execute(f"{sleeper} & {sleeper}; echo no")))
+    runner.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not (recorder.running and processes_matching(f"{sleeper} & ")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # both sleeps started
+        (tag, group), = recorder.running.items()
+        before = set(processes_matching(sleeper))
+        assert conn.end_process_group(group, "0" * 16) is False  # a reused group number is not ours
+        assert set(processes_matching(sleeper)) == before and runner.is_alive()
+        assert conn.end_process_group(group, tag) is True
+        runner.join(10)
+        assert not runner.is_alive() and codes and codes[0] != 0
+        assert wait_gone(sleeper), f"{sleeper} still runs ({flavour.name})"
+        assert recorder.finished == [tag]
+        assert conn.end_process_group(group, tag) is False  # nothing left
+    finally:
+        recorder_conn.close()
+
+
 def test_check_connection(flavour):
     lines, output = collect()
     check_connection(flavour.host, output)

@@ -31,6 +31,13 @@ Commands
     - A command that exits while a background child keeps its output open is done at once over SSH (sshd
       reports the exit) and one second after its exit locally.
     `run(...)` is `execute` returning a `CommandResult(exit_code, stdout, stderr)` with the collected lines.
+    Recorded commands (a connection opened with `processes`, as every step's is): each command gets a random tag
+    in its environment (`DEPLOYIT_STEP_PROCESS`, inherited by its children) and `processes.started(conn,
+    process_group, tag)` is called once it runs (locally at once: the command leads its own process group; over
+    SSH when the shell has printed its pid and group), `processes.ended(tag)` when it has finished.
+    `end_process_group(group, tag)` ends what is left of such a command after the server that ran it died:
+    SIGTERM to the group, SIGKILL two seconds later, run as the same user (sudo/su included); only when a
+    process of the group carries the tag where /proc shows it (so a reused group number is left alone).
 
 Files (paths are the host's own; `path_join` joins them with the separator of the host's `os`)
     `upload(local_path, remote_path, mode=None)` one file (folder must exist; mode 0755 when the local file is
@@ -111,18 +118,18 @@ def protocol_of(host: dict) -> str:
     return ""
 
 
-def connect(host: dict, cancel=None) -> Connection:
+def connect(host: dict, cancel=None, processes=None) -> Connection:
     """Open a connection to the host CI given as a dict of its effective properties. `cancel` (a
     threading.Event, typically the task's abort signal) becomes the default for every `execute` and also stops
-    file transfers between blocks."""
+    file transfers between blocks. `processes` is told about every command `execute` runs (see the docstring)."""
     protocol = protocol_of(host)
     label = host.get("id") or "(unnamed host)"
     if protocol == "local":
         from server.engine.hosts.local import LocalConnection
-        return LocalConnection(host, cancel)
+        return LocalConnection(host, cancel, processes)
     if protocol == "ssh":
         from server.engine.hosts.ssh import SshConnection
-        return SshConnection(host, cancel)
+        return SshConnection(host, cancel, processes)
     if protocol in ("cifs", "smb"):
         raise HostNotSupported(f"Host {label} is a {host.get('type') or 'CIFS host'} (CIFS/WinRM), which this server "
                                "does not support; reach Windows hosts with an overthere.SshHost instead.")

@@ -6,6 +6,7 @@ import io
 import ntpath
 import os
 import posixpath
+import re
 import secrets
 import stat
 import tarfile
@@ -24,6 +25,21 @@ KILL_GRACE_SECONDS = 2.0
 """How long an aborted or timed-out command gets between SIGTERM and SIGKILL (or the channel being closed)."""
 DRAIN_GRACE_SECONDS = 1.0
 """After a command exits, how long we keep reading output that a background child may hold open."""
+TAG_VARIABLE = "DEPLOYIT_STEP_PROCESS"
+"""Environment variable carrying a recorded command's random tag: its processes, children included, inherit it."""
+# Ends process group GROUP when one of its processes carries the tag (checked where /proc shows environments, so a
+# reused group number is left alone): SIGTERM, then SIGKILL after two seconds. Exit code 3: nothing of it was left;
+# 4: no ps to tell.
+# POSIX sh, ps and awk; `kill -SIG -N` signals group N in dash, bash and ksh alike.
+END_GROUP = ("command -v ps >/dev/null || { echo 'there is no ps command to find the processes with' >&2; exit 4; }; "
+             "g=@GROUP@; tag=" + TAG_VARIABLE + "=@TAG@; "
+             "members() { ps -eo pid=,pgid= | awk -v g=\"$g\" '$2==g {print $1}'; }; "
+             "ours() { [ -r /proc/self/environ ] || return 0; for p in $(members); do "
+             "tr '\\000' '\\n' < /proc/$p/environ 2>/dev/null | grep -qx \"$tag\" && return 0; done; return 1; }; "
+             "[ -n \"$(members)\" ] && ours || exit 3; "
+             "kill -TERM -\"$g\" 2>/dev/null; n=0; "
+             "while [ -n \"$(members)\" ] && [ $n -lt 20 ]; do sleep 0.1 2>/dev/null || sleep 1; n=$((n+1)); done; "
+             "kill -KILL -\"$g\" 2>/dev/null; exit 0")
 
 
 def prop(host: dict, name: str, default=None):
@@ -123,10 +139,13 @@ class Connection(ABC):
 
     protocol = "?"
 
-    def __init__(self, host: dict, cancel=None):
+    def __init__(self, host: dict, cancel=None, processes=None):
         self.host = host
         self.cancel = cancel
         """Default `cancel` event for `execute`, and checked between blocks of file transfers."""
+        self.processes = processes
+        """Told about each command `execute` runs: `started(conn, process_group, tag)` once its process group is
+        known, `ended(tag)` when it has finished (see server/engine/leftovers.py)."""
         self.host_id = host_label(host)
         self.os = str(prop(host, "os", "UNIX")).upper()
         self.windows = self.os == "WINDOWS"
@@ -177,6 +196,18 @@ class Connection(ABC):
 
         result.exit_code = self.execute(command, collect, cwd=cwd, env=env, timeout=timeout, cancel=cancel)
         return result
+
+    def end_process_group(self, process_group: int, tag: str) -> bool:
+        """End what is left of a recorded command (SIGTERM, SIGKILL after a grace); False when nothing was left.
+        Raises HostError when that cannot be done."""
+        if not re.fullmatch(r"[0-9a-f]{1,32}", tag):
+            raise HostError(f"{tag!r} is not the tag of a recorded command.")
+        script = END_GROUP.replace("@GROUP@", str(int(process_group))).replace("@TAG@", tag)
+        result = self.run(["/bin/sh", "-c", script], timeout=30)
+        if result.exit_code not in (0, 3):
+            raise HostError(f"Cannot end process group {process_group} on host {self.host_id}: "
+                            f"{result.errors or result.output or f'exit code {result.exit_code}'}.")
+        return result.exit_code == 0
 
     # ----------------------------------------------------------------------------------------- files
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import selectors
 import shutil
 import signal
@@ -12,8 +13,8 @@ import tempfile
 import time
 from typing import BinaryIO
 
-from server.engine.hosts.base import (DRAIN_GRACE_SECONDS, KILL_GRACE_SECONDS, Connection, LineSplitter,
-                                      OutputHandler, prop)
+from server.engine.hosts.base import (DRAIN_GRACE_SECONDS, KILL_GRACE_SECONDS, TAG_VARIABLE, Connection,
+                                      LineSplitter, OutputHandler, prop)
 from server.engine.hosts.errors import CommandAborted, CommandTimedOut, HostError, RemotePathNotFound
 
 
@@ -23,10 +24,10 @@ class LocalConnection(Connection):
 
     protocol = "local"
 
-    def __init__(self, host: dict, cancel=None):
+    def __init__(self, host: dict, cancel=None, processes=None):
         if prop(host, "os") is None:
             host = {**host, "os": "WINDOWS" if os.name == "nt" else "UNIX"}
-        super().__init__(host, cancel)
+        super().__init__(host, cancel, processes)
 
     @property
     def temp_base(self) -> str:
@@ -40,6 +41,9 @@ class LocalConnection(Connection):
         if cancel is not None and cancel.is_set():
             raise CommandAborted(f"The command on host {self.host_id} was aborted before it started.")
         shell = isinstance(command, str)
+        tag = secrets.token_hex(8) if self.processes is not None else None
+        if tag is not None:
+            env = {**(env or {}), TAG_VARIABLE: tag}
         full_env = {**os.environ, **{str(k): str(v) for k, v in env.items()}} if env else None
         if cwd is not None and not os.path.isdir(cwd):
             # As over SSH, where `cd` fails in the shell: exit code 2 and a message on stderr.
@@ -60,10 +64,18 @@ class LocalConnection(Connection):
                 output(f"{command[0]}: permission denied", True)
             return 126
         try:
+            if tag is not None:
+                try:
+                    self.processes.started(self, proc.pid, tag)  # start_new_session: the group is the command's pid
+                except BaseException:
+                    self._kill(proc)  # a command that cannot be recorded must not run unseen
+                    raise
             return self._pump(proc, output, timeout, cancel)
         finally:
             for pipe in (proc.stdout, proc.stderr):
                 pipe.close()
+            if tag is not None:
+                self.processes.ended(tag)
 
     def _pump(self, proc: subprocess.Popen, output, timeout, cancel) -> int:
         splitters = {proc.stdout.fileno(): LineSplitter(output, False),

@@ -23,8 +23,8 @@ import paramiko
 from paramiko.common import cMSG_CHANNEL_REQUEST
 from paramiko.message import Message
 
-from server.engine.hosts.base import (KILL_GRACE_SECONDS, Connection, LineSplitter, OutputHandler, host_label,
-                                      int_prop, prop)
+from server.engine.hosts.base import (KILL_GRACE_SECONDS, TAG_VARIABLE, Connection, LineSplitter, OutputHandler,
+                                      host_label, int_prop, prop)
 from server.engine.hosts.errors import (CommandAborted, CommandTimedOut, HostConnectionError, HostError,
                                         HostNotSupported)
 from server.engine.hosts.keys import load_private_key
@@ -248,13 +248,15 @@ class _PromptAnswerer:
 
 
 class _PidCatcher:
-    """Takes the `__deployit_pid__=N` line the command prints first (see `command_line(report_pid=True)`) out of
-    its stream, so an abort can kill that process tree; everything else passes through untouched."""
+    """Takes the `__deployit_pid__=N [G]` line the command prints first (see `command_line(report_pid=True)`) out
+    of its stream, so an abort can kill that process tree; everything else passes through untouched. G, printed
+    for a tagged command, is its process group."""
 
     def __init__(self, downstream: Callable[[bytes, bool], None], on_stderr: bool):
         self.downstream = downstream
         self.on_stderr = on_stderr
         self.pid: int | None = None
+        self.group: int | None = None
         self.pending = b""
         self.done = False
         self.lines_seen = 0
@@ -267,9 +269,11 @@ class _PidCatcher:
         while not self.done and b"\n" in self.pending:
             line, self.pending = self.pending.split(b"\n", 1)
             if line.rstrip(b"\r").startswith(PID_MARK):
+                numbers = line.rstrip(b"\r")[len(PID_MARK):].split()
                 try:
-                    self.pid = int(line.rstrip(b"\r")[len(PID_MARK):])
-                except ValueError:
+                    self.pid = int(numbers[0])
+                    self.group = int(numbers[1]) if len(numbers) > 1 else None
+                except (ValueError, IndexError):
                     pass
                 self.done = True
             else:
@@ -289,8 +293,8 @@ class _PidCatcher:
 class SshConnection(Connection):
     protocol = "ssh"
 
-    def __init__(self, host: dict, cancel=None):
-        super().__init__(host, cancel)
+    def __init__(self, host: dict, cancel=None, processes=None):
+        super().__init__(host, cancel, processes)
         self.connection_type = str(prop(host, "connectionType", "SFTP")).upper()
         if self.connection_type not in CONNECTION_TYPES:
             raise HostNotSupported(f"Host {self.host_id} has connection type {self.connection_type}, which is not one "
@@ -310,14 +314,20 @@ class SshConnection(Connection):
     # ----------------------------------------------------------------------------------------- command lines
 
     def command_line(self, command: str | list[str], cwd: str | None = None, env: dict | None = None,
-                     elevate: bool = True, report_pid: bool = False) -> str:
+                     elevate: bool = True, report_pid: bool = False, tag: str | None = None) -> str:
         """The exact line sent to the SSH server for `command` (public so tests and previews can show it).
         With `report_pid` the shell first prints its process id (on stderr) so that an abort can kill the
-        command's process tree with a second command, whatever sudo, su or sshd do with signals."""
+        command's process tree with a second command, whatever sudo, su or sshd do with signals. A `tag` (of a
+        recorded command) goes into the command's environment, and its process group is printed with the pid."""
         if self.windows:
             return self._windows_line(command, cwd, env)
         script = command if isinstance(command, str) else " ".join(shlex.quote(str(arg)) for arg in command)
-        prelude = [f"printf '{PID_MARK.decode()}%s\\n' $$ >&2"] if report_pid else []
+        prelude = []
+        if tag is not None:
+            prelude = [f"printf '{PID_MARK.decode()}%s %s\\n' $$ \"$(ps -o pgid= -p $$ 2>/dev/null)\" >&2",
+                       f"export {TAG_VARIABLE}={tag}"]
+        elif report_pid:
+            prelude = [f"printf '{PID_MARK.decode()}%s\\n' $$ >&2"]
         for name, value in (env or {}).items():
             if not ENV_NAME.match(str(name)):
                 raise HostError(f"{name!r} is not a valid environment variable name for a command on host "
@@ -345,17 +355,26 @@ class SshConnection(Connection):
     def execute(self, command, output: OutputHandler | None = None, cwd=None, env=None, timeout=None,
                 cancel=None) -> int:
         cancel = self.cancel if cancel is None else cancel
-        stoppable = (timeout is not None or cancel is not None) and not self.windows
-        line = self.command_line(command, cwd, env, report_pid=stoppable)
+        tag = secrets.token_hex(8) if self.processes is not None and not self.windows else None
+        stoppable = (timeout is not None or cancel is not None or tag is not None) and not self.windows
+        line = self.command_line(command, cwd, env, report_pid=stoppable, tag=tag)
         streams = {False: LineSplitter(output, False), True: LineSplitter(output, True)}
         pty = self.elevation.pty if self.elevation else self.default_pty
+        recorded = []
+
+        def record(pid: int, group: int | None) -> None:
+            self.processes.started(self, group or pid, tag)
+            recorded.append(tag)
+
         try:
             return self.run_channel(line, lambda data, is_stderr: streams[is_stderr].feed(data), timeout=timeout,
                                     cancel=cancel, pty=pty, elevated=self.elevation is not None,
-                                    report_pid=stoppable)
+                                    report_pid=stoppable, on_pid=record if tag is not None else None)
         finally:
             streams[False].flush()
             streams[True].flush()
+            if recorded:
+                self.processes.ended(tag)
 
     def capture(self, script: str, elevated: bool, stdin: BinaryIO | None = None) -> tuple[int, bytes, bytes]:
         """Run a POSIX shell snippet (as the sudo/su user when `elevated`) and collect its output as bytes."""
@@ -376,10 +395,11 @@ class SshConnection(Connection):
 
     def run_channel(self, line: str, on_data: Callable[[bytes, bool], None], timeout: float | None = None,
                     cancel=None, stdin: BinaryIO | None = None, pty: bool = False, elevated: bool = False,
-                    report_pid: bool = False) -> int:
+                    report_pid: bool = False, on_pid: Callable[[int, int | None], None] | None = None) -> int:
         """Run `line` on a new channel, passing output bytes to `on_data` as they arrive; returns the exit code
         (-1 when the command was killed by a signal). `report_pid`: the line prints its pid first (see
-        `command_line`), which is taken out of the output and used to kill the command on abort or timeout."""
+        `command_line`), which is taken out of the output and used to kill the command on abort or timeout;
+        `on_pid(pid, process group)` is called with it while the command still runs."""
         if self.closed:
             raise HostError(f"The connection to {self.where} is closed.")
         if cancel is not None and cancel.is_set():
@@ -405,6 +425,16 @@ class SshConnection(Connection):
             def stop() -> None:
                 self._check_stop(channel, timeout, deadline, cancel, pty, elevated, catcher, sink)
 
+            def announce() -> None:
+                nonlocal on_pid
+                if on_pid is not None and catcher is not None and catcher.pid is not None:
+                    report, on_pid = on_pid, None
+                    try:
+                        report(catcher.pid, catcher.group)
+                    except BaseException:
+                        self._interrupt(channel, pty, catcher.pid, elevated)  # unrecorded, it must not run on
+                        raise
+
             if stdin is not None:
                 while True:
                     stop()
@@ -413,6 +443,7 @@ class SshConnection(Connection):
                         break
                     channel.sendall(block)
                     self._drain(channel, sink)
+                    announce()
             if not pty:
                 channel.shutdown_write()
             while True:
@@ -422,6 +453,7 @@ class SshConnection(Connection):
                 if channel.exit_status_ready() or channel.closed:
                     self._drain(channel, sink)
                     break
+                announce()
             if answerer is not None:
                 answerer.flush()
             if catcher is not None:
