@@ -9,6 +9,7 @@ end` in the marker; the first copy ended at recovery leaves `start, start, end`.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 
@@ -62,9 +63,17 @@ class MarkedStep:
     def lines(self) -> list[str]:
         return self.marker.read_text().split() if self.marker.exists() else []
 
+    def recorded(self, server: ServerProcess) -> bool:
+        """Whether the server has recorded the step's command (it does so a moment after starting it)."""
+        with sqlite3.connect(server.home / "repository" / "repository.db") as db:
+            return db.execute("select count(*) from step_processes where task_id = ?",
+                              (self.task_id,)).fetchone()[0] > 0
+
     def start_and_kill(self, api, server: ServerProcess) -> None:
         post(api, f"/tasks/v2/{self.task_id}/start")
         wait_for(lambda: self.lines() == ["start"], what="the step to write start")
+        # On a loaded machine the marker can be written before the record is committed: kill after both.
+        wait_for(lambda: self.recorded(server), what="the step's command to be recorded")
         self.started = time.monotonic()
         server.kill()
         self.seconds.write_text("0\n")  # the retry is quick; the first copy already sleeps its 5 seconds
