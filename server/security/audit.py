@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from ..errors import BadRequest
 from ..repository.schema import audit
 from ..repository.values import format_date, now_iso, parse_date
+from ..text import storable
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,9 @@ class Audit:
     # -- recording -----------------------------------------------------------------------------
     def record(self, *, user: str | None, action: str, method: str, path: str, target: str | None,
                address: str | None, status: int, message: str | None = None) -> None:
-        entry = {"at": now_iso(), "username": user, "action": action, "method": method, "path": path,
-                 "target": target, "address": address, "status": int(status), "result": result_of(status),
-                 "message": message}
+        entry = {"at": now_iso(), "username": storable(user), "action": storable(action), "method": method,
+                 "path": storable(path), "target": storable(target), "address": address, "status": int(status),
+                 "result": result_of(status), "message": storable(message)}
         with self._cond:
             self._pending.append(entry)
             self._cond.notify()
