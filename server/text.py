@@ -77,12 +77,13 @@ def check_name(value: str, what: str, max_length: int | None = None, show: bool 
 
 
 MAX_FILE_NAME_BYTES = 255  # one name in a folder, on every common file system
+MAX_PATH_LENGTH = 1024  # as the artifact file name column
 
 
 def check_file_name(name: str, what: str) -> str:
     """A name for a file path the server opens: no control characters, no part longer than a file
     system allows (which would be an OSError, not a missing file)."""
-    check_name(name, what)
+    check_name(name, what, MAX_PATH_LENGTH)
     for part in re.split(r"[/\\]", name):
         if len(part.encode("utf-8", "surrogatepass")) > MAX_FILE_NAME_BYTES:
             raise BadRequest(f"{what} '{name[:40]}...' has a part longer than {MAX_FILE_NAME_BYTES} bytes.")

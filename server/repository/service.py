@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..errors import BadRequest, Conflict, NotFound
 from ..security.secrets import Secrets
+from ..text import check_file_name
 from ..types import PropertyKind, TypeRegistry
 from . import values
 from .artifacts import ArtifactStore
@@ -230,12 +231,12 @@ class Repository:
             return
         if not self.types.is_a(ci_type, "udm.Artifact"):
             raise BadRequest(f"CI {ci_id} of type {ci_type} is not an artifact and cannot carry a file.")
+        filename = check_file_name(upload.filename or name_of(ci_id), f"The file name of CI {ci_id}")
         sha1, size = self.artifacts.put(upload.stream)
         if not stored.get("checksum"):
             stored["checksum"] = sha1
         conn.execute(delete(artifact_files).where(artifact_files.c.ci_id == ci_id))
-        conn.execute(insert(artifact_files).values(ci_id=ci_id, sha1=sha1, filename=upload.filename or name_of(ci_id),
-                                                   size=size))
+        conn.execute(insert(artifact_files).values(ci_id=ci_id, sha1=sha1, filename=filename, size=size))
 
     # -- create / update -----------------------------------------------------------------------
     def _create(self, batch: "_CreateBatch", data: dict, user: str, upload: ArtifactUpload | None = None,

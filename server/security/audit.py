@@ -66,7 +66,9 @@ class Audit:
     # -- recording -----------------------------------------------------------------------------
     def record(self, *, user: str | None, action: str, method: str, path: str, target: str | None,
                address: str | None, status: int, message: str | None = None) -> None:
-        entry = {"at": now_iso(), "username": storable(user), "action": storable(action), "method": method,
+        # Text the database cannot keep (NUL, lone surrogates) goes in escaped; an unknown path makes a long
+        # action, cut to its column.
+        entry = {"at": now_iso(), "username": storable(user), "action": storable(action)[:255], "method": method,
                  "path": storable(path), "target": storable(target), "address": address, "status": int(status),
                  "result": result_of(status), "message": storable(message)}
         with self._cond:
