@@ -55,6 +55,7 @@ class Result:
     requests: int = 0
     by_status: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)  # (method, path, status or error, message)
+    routes: set = field(default_factory=set)  # (method, path template) of the routes called
     seconds: float = 0.0
 
     @property
@@ -215,10 +216,10 @@ class Fuzzer:
             {"Authorization": "Basic " + "A" * 4000},
         ))
 
-    def request(self) -> tuple[str, str, dict]:
-        """One request: (method, url, keyword arguments for requests)."""
+    def request(self) -> tuple[tuple[str, str], str, str, dict]:
+        """One request: (the route, method, url, keyword arguments for requests)."""
         r = self.rnd
-        method, template = r.choice(self.routes)
+        route = method, template = r.choice(self.routes)
         if r.random() < 0.02:
             method = r.choice(("GET", "POST", "PUT", "DELETE", "PATCH"))
         path = self.path(template) + self.query()
@@ -228,7 +229,7 @@ class Fuzzer:
             headers["Content-Type"] = content_type
         if r.random() < 0.05:
             headers["Accept"] = r.choice(("application/xml", "text/plain", "*/*", "a/b"))
-        return method, self.url + path, {"data": body, "headers": headers}
+        return route, method, self.url + path, {"data": body, "headers": headers}
 
     # -- running -------------------------------------------------------------------------------
     def alive(self) -> bool:
@@ -243,7 +244,8 @@ class Fuzzer:
         result = Result()
         began = time.monotonic()
         for n in range(1, count + 1):
-            method, url, kwargs = self.request()
+            route, method, url, kwargs = self.request()
+            result.routes.add(route)
             try:
                 response = self.session.request(method, url, timeout=60, **kwargs)
                 status, message = response.status_code, response.text[:300]
