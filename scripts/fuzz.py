@@ -3,7 +3,10 @@
 every REST route (tests/support/fuzz.py). Prints the count of requests and of 5xx answers; exits 1 when
 any answer was a 5xx, a connection broke, or the server stopped answering.
 
-Usage: .venv/bin/python scripts/fuzz.py [--requests N] [--seed S]
+With --postgres the server keeps its repository in a throw-away PostgreSQL server (shared mode), which
+refuses some text and sizes SQLite accepts.
+
+Usage: .venv/bin/python scripts/fuzz.py [--requests N] [--seed S] [--postgres]
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.fuzz import Fuzzer, prepare  # noqa: E402
+from tests.support.postgres import PostgresServer  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402
 
 
@@ -24,9 +28,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--postgres", action="store_true", help="keep the repository in PostgreSQL")
     args = parser.parse_args()
+    postgres = PostgresServer().start() if args.postgres else None
+    conf = {"repository.database.url": postgres.create_database("deployit")} if postgres else None
     with tempfile.TemporaryDirectory(prefix="deployit-fuzz-") as tmp:
-        server = ServerProcess(Path(tmp) / "server").start()
+        server = ServerProcess(Path(tmp) / "server", conf=conf).start()
         try:
             fuzzer = Fuzzer(server.url, args.seed, prepare(server.url))
             print(f"Fuzzing {len(fuzzer.routes)} routes of {server.url} with seed {args.seed}", flush=True)
@@ -39,8 +46,12 @@ def main() -> int:
             alive = server.proc.poll() is None and fuzzer.alive()
         finally:
             server.stop()
-        errors = [line for line in server.log_path.read_text(errors="replace").splitlines()
-                  if "Unexpected error" in line or "Exception in ASGI application" in line]
+            if postgres:
+                postgres.stop()
+        log = server.log_path.read_text(errors="replace").splitlines()
+        errors = [n for n, line in enumerate(log) if " ERROR [" in line or " CRITICAL [" in line]
+    if errors:  # the first error logged, with its traceback
+        print("\n".join(f"  logged: {line[:300]}" for line in log[errors[0]:errors[0] + 40]))
     for method, path, status, message in result.failures[:50]:
         print(f"  {status} {method} {path}: {message}")
     statuses = ", ".join(f"{k}: {v}" for k, v in sorted(result.by_status.items(), key=lambda kv: str(kv[0])))

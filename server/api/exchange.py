@@ -87,7 +87,8 @@ async def _uploaded(request: Request) -> str:
     part = next((v for _, v in form.multi_items() if getattr(v, "filename", None) is not None), None)
     if part is None:
         raise BadRequest("The upload has no file part holding the archive.")
-    base = re.sub(r"[^A-Za-z0-9._-]", "_", part.filename.rsplit("/", 1)[-1]) or "archive.zip"
+    # Only safe characters, and the name's end (with its extension) short enough for any file system.
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", part.filename.rsplit("/", 1)[-1])[-100:] or "archive.zip"
     name = f"uploaded-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}-{base}"
     folder = _exchange(request).export_dir
     folder.mkdir(parents=True, exist_ok=True)

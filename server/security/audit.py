@@ -30,6 +30,10 @@ MAX_PAGE_SIZE = 1000
 FIELDS = ("at", "username", "action", "method", "path", "target", "address", "status", "result", "message")
 
 
+def _cut(text: str | None, size: int = 255) -> str | None:
+    return text[:size] if text is not None else None
+
+
 def result_of(status: int) -> str:
     if status < 400:
         return "OK"
@@ -66,9 +70,9 @@ class Audit:
     # -- recording -----------------------------------------------------------------------------
     def record(self, *, user: str | None, action: str, method: str, path: str, target: str | None,
                address: str | None, status: int, message: str | None = None) -> None:
-        # Text the database cannot keep (NUL, lone surrogates) goes in escaped; an unknown path makes a long
-        # action, cut to its column.
-        entry = {"at": now_iso(), "username": storable(user), "action": storable(action)[:255], "method": method,
+        # Text the database cannot keep (NUL, lone surrogates) goes in escaped, then cut to its column (an
+        # unknown path makes a long action).
+        entry = {"at": now_iso(), "username": _cut(storable(user)), "action": _cut(storable(action)), "method": method,
                  "path": storable(path), "target": storable(target), "address": address, "status": int(status),
                  "result": result_of(status), "message": storable(message)}
         with self._cond:

@@ -176,6 +176,13 @@ def test_bad_file_names_are_refused(server, api, method, route, words):
     refused(server, lambda: api.session.request(method, server.url + route), 400, *words)
 
 
+def test_an_uploaded_archive_with_a_long_name_is_checked_not_an_error(server):
+    send = lambda: requests.post(f"{server.url}/repository/import", auth=("admin", "admin"), files={  # noqa: E731
+        "file": ("a" * 300 + ".zip", b"not a zip", "application/zip")})
+    refused(server, send, 400, ".zip")
+    assert not [p for p in (server.home / "export").glob("uploaded-*")]
+
+
 @pytest.mark.parametrize("url", ["http://u:p@example.invalid:99999/x.dar", "http://[::1/x.dar"])
 def test_fetch_of_a_url_that_does_not_parse_is_refused(server, api, url):
     refused(server, lambda: api.post("/package/fetch2", json={"url": url}), 400, "URL", "not valid")
