@@ -33,18 +33,18 @@ def storable(value):
     return shown(value) if isinstance(value, str) and _UNSTORABLE.search(value) else value
 
 
-def _first_bad(data, pattern) -> tuple[str, str] | None:
-    """(path, problem) of the first string (key or value) in a JSON value that the pattern finds, or None."""
+def _first_unstorable(data) -> tuple[str, str] | None:
+    """(path, problem) of the first string (key or value) of a JSON value holding unstorable text, or None."""
     stack = [(data, "")]
     while stack:
         value, path = stack.pop()
         if isinstance(value, str):
-            found = pattern.search(value)
+            found = _UNSTORABLE.search(value)
             if found:
                 return path, _describe(found.group())
         elif isinstance(value, dict):
             for key, item in reversed(list(value.items())):
-                found = pattern.search(key)
+                found = _UNSTORABLE.search(key)
                 key_path = f"{path}.{shown(key)}" if path else shown(key)
                 if found:
                     return key_path, _describe(found.group()) + " in its name"
@@ -56,7 +56,7 @@ def _first_bad(data, pattern) -> tuple[str, str] | None:
 
 def check_json(data, what: str = "The request body") -> None:
     """BadRequest naming the property of a decoded JSON value that holds text the server cannot keep."""
-    bad = _first_bad(data, _UNSTORABLE)
+    bad = _first_unstorable(data)
     if bad is not None:
         path, problem = bad
         where = f"Property '{path}' of {what[0].lower()}{what[1:]}" if path else what

@@ -111,7 +111,8 @@ class BasicAuthMiddleware:
         except (binascii.Error, UnicodeDecodeError):
             return None
         username, sep, password = decoded.partition(":")
-        if not sep or not username or control_character(decoded):  # scrypt would ignore what follows a NUL
+        # No control characters: scrypt's HMAC pads keys with NULs, so it takes "admin\0" for "admin".
+        if not sep or not username or control_character(decoded):
             return None
         # Known credentials are checked in the event loop; only a first login pays for scrypt in a thread.
         ok = self.users.recently_verified(username, password) or \

@@ -42,7 +42,7 @@ def download(url: str, limits: PackageLimits, user: str | None = None, password:
     url = url.strip()
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - reading it checks it
+        _ = parts.port  # reading the port checks it
     except ValueError as exc:  # not echoing the URL: it may hold a password
         raise BadRequest(f"The URL of the package to fetch is not valid: {exc}.") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:

@@ -72,9 +72,9 @@ class Audit:
                address: str | None, status: int, message: str | None = None) -> None:
         # Text the database cannot keep (NUL, lone surrogates) goes in escaped, then cut to its column (an
         # unknown path makes a long action).
-        entry = {"at": now_iso(), "username": _cut(storable(user)), "action": _cut(storable(action)), "method": method,
-                 "path": storable(path), "target": storable(target), "address": address, "status": int(status),
-                 "result": result_of(status), "message": storable(message)}
+        entry = {"at": now_iso(), "username": _cut(storable(user)), "action": _cut(storable(action)),
+                 "method": method, "path": storable(path), "target": storable(target), "address": address,
+                 "status": int(status), "result": result_of(status), "message": storable(message)}
         with self._cond:
             self._pending.append(entry)
             self._cond.notify()

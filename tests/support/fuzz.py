@@ -50,6 +50,11 @@ URLS = ("http://127.0.0.1:1/x.dar", "http://u:p@h:99999/x.dar", "http://[::1/x",
 RAW_PATH = ("%00", "%ZZ", "%ED%A0%80", "%FF", "%C0%AF", "%2F", "%25", "%0A", "%E2%80%AE", "%F0%9F%98%80")
 
 
+def _bytes(text: str) -> bytes:
+    """UTF-8, lone surrogates included (as a careless client would send them)."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 @dataclass
 class Result:
     requests: int = 0
@@ -137,7 +142,7 @@ class Fuzzer:
                 return r.choice(RAW_PATH)
             value = self.text()
             # Lone surrogates cannot be sent in a URL; send their UTF-8-like bytes percent-encoded instead.
-            return quote(value.encode("utf-8", "surrogatepass"), safe="/") or "x"
+            return quote(_bytes(value), safe="/") or "x"
         return PARAM.sub(fill, template)
 
     def query(self) -> str:
@@ -149,7 +154,7 @@ class Fuzzer:
             if r.random() < 0.1:
                 parts.append(f"{name}={r.choice(RAW_PATH)}")
             else:
-                parts.append(f"{quote(name)}={quote(value.encode('utf-8', 'surrogatepass'))}")
+                parts.append(f"{quote(name)}={quote(_bytes(value))}")
         return "?" + "&".join(parts) if parts else ""
 
     def multipart(self) -> tuple[bytes, str]:
@@ -160,20 +165,17 @@ class Fuzzer:
         content = r.choice((b"PK\x03\x04garbage", b"", json.dumps(self.ci()).encode(), b"\xff\xfe\x00",
                             bytes(r.getrandbits(8) for _ in range(64))))
         disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
-        shapes = (
-            f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode("utf-8", "surrogatepass")
-            + content + f"\r\n--{boundary}--\r\n".encode("utf-8", "surrogatepass"),
-            f"--{boundary}\r\n\r\nno headers\r\n--{boundary}--\r\n".encode("utf-8", "surrogatepass"),
-            f"--{boundary}\r\nno blank line--{boundary}--".encode("utf-8", "surrogatepass"),
-            f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode("utf-8", "surrogatepass") + content,
-            b"not multipart at all",
-            f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\nx\r\n--{boundary}--\r\n".encode("utf-8", "surrogatepass"),
-        )
+        head = _bytes(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n")
+        end = _bytes(f"\r\n--{boundary}--\r\n")
+        shapes = (head + content + end, head + content, b"not multipart at all",
+                  _bytes(f"--{boundary}\r\n\r\nno headers") + end,
+                  _bytes(f"--{boundary}\r\nno blank line--{boundary}--"),
+                  _bytes(f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\nx") + end)
         header_boundary = r.choice((boundary, boundary, "", "other", '"' + boundary + '"'))
         content_type = r.choice((f"multipart/form-data; boundary={header_boundary}", "multipart/form-data",
                                  f"multipart/form-data; boundary={header_boundary}; charset=nonsense",
                                  f"multipart/mixed; boundary={header_boundary}"))
-        return r.choice(shapes), content_type.encode("utf-8", "surrogatepass").decode("latin-1")
+        return r.choice(shapes), _bytes(content_type).decode("latin-1")
 
     def body(self) -> tuple[bytes | None, str | None]:
         r = self.rnd
@@ -183,7 +185,7 @@ class Fuzzer:
         if kind == 1:
             raw = r.choice(('{', '[{]', '{"a":}', '"', '[' * 3000, '{"a": NaN}', "nul\x00l", "", " ",
                             '{"a": 1, "a": 2}', '\ufeff{}', "[1, 2", "1e99999", "-", '"\\ud800"', '"\\x"'))
-            return raw.encode("utf-8", "surrogatepass"), "application/json"
+            return _bytes(raw), "application/json"
         if kind == 2:
             return bytes(r.getrandbits(8) for _ in range(r.randint(1, 200))), r.choice(
                 ("application/json", "application/octet-stream", "text/plain", None))
