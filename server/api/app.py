@@ -8,15 +8,17 @@ import binascii
 import contextlib
 import json
 import logging
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from ..errors import DeployitError, PayloadTooLarge
+from ..text import control_character, shown, storable
 from . import control, deployment, exchange, metadata, packages, repository, security, server_admin, server_info, tasks
 from .guard import admin_only
 
@@ -24,11 +26,11 @@ log = logging.getLogger(__name__)
 
 
 def error_response(status: int, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"message": message}, status_code=status, headers=headers)
+    return JSONResponse({"message": storable(message)}, status_code=status, headers=headers)
 
 
 async def _send_json(send, status: int, message: str, extra_headers=()):
-    body = json.dumps({"message": message}).encode("utf-8")
+    body = json.dumps({"message": storable(message)}).encode("utf-8")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers.extend(extra_headers)
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -109,7 +111,8 @@ class BasicAuthMiddleware:
         except (binascii.Error, UnicodeDecodeError):
             return None
         username, sep, password = decoded.partition(":")
-        if not sep or not username:
+        # No control characters: scrypt's HMAC pads keys with NULs, so it takes "admin\0" for "admin".
+        if not sep or not username or control_character(decoded):
             return None
         # Known credentials are checked in the event loop; only a first login pays for scrypt in a thread.
         ok = self.users.recently_verified(username, password) or \
@@ -135,6 +138,32 @@ def route_of(routes, prefix: str, scope):
         if match == Match.FULL:
             return route, child.get("path_params", {})
     return None, {}
+
+
+def url_text_problem(scope) -> str | None:
+    """The sentence refusing a path or query parameter that holds a control character, or None."""
+    found = control_character(scope.get("path", ""))
+    if found:
+        return f"The request path may not hold {found}."
+    for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        found = control_character(key + value)
+        if found:
+            return f"Query parameter '{shown(key)}' may not hold {found}."
+    return None
+
+
+class UrlTextMiddleware:
+    """Refuse a request whose path or query holds a control character (%00 and the like) with a 400: no
+    id, name or parameter holds one, and PostgreSQL cannot even compare NUL."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        problem = url_text_problem(scope) if scope["type"] == "http" else None
+        if problem:
+            return await _send_json(send, 400, problem)
+        await self.app(scope, receive, send)
 
 
 class MaintenanceMiddleware:
@@ -218,7 +247,6 @@ class AuditMiddleware:
         target = " ".join(named) or None
         query = scope.get("query_string", b"").decode("latin-1")
         if query:
-            from urllib.parse import parse_qsl
             extra = [f"{k}={v}" for k, v in parse_qsl(query) if k in AUDITED_PARAMS]
             if extra:
                 target = " ".join(filter(None, [target] + extra))
@@ -248,6 +276,12 @@ async def http_error(request: Request, exc: HTTPException):
     elif exc.status_code == 405:
         message = f"Method {request.method} is not allowed on {request.url.path}."
     return error_response(exc.status_code, message)
+
+
+async def client_gone(request: Request, exc: ClientDisconnect):
+    """The client left before sending its whole request: not an error of ours, and nobody reads the answer."""
+    log.info("The client left during %s %s before sending its whole request", request.method, request.url.path)
+    return error_response(400, "The client closed the connection before sending the whole request.")
 
 
 async def unexpected_error(request: Request, exc: Exception):
@@ -289,14 +323,15 @@ def guarded_routes() -> list:
 def create_app(services) -> Starlette:
     routes = guarded_routes()
     api = Starlette(routes=routes, exception_handlers={
-        DeployitError: deployit_error, HTTPException: http_error, Exception: unexpected_error})
+        DeployitError: deployit_error, HTTPException: http_error, ClientDisconnect: client_gone,
+        Exception: unexpected_error})
     api.state.services = services
     app = Starlette(routes=[Mount(services.config.rest_prefix, app=api)],
                     exception_handlers={HTTPException: http_error}, lifespan=lifespan_of(services))
     app.state.services = services
     mode = getattr(services, "mode", None)
     inner = MaintenanceMiddleware(app, mode, routes, services.config.rest_prefix) if mode is not None else app
-    protected = BasicAuthMiddleware(inner, services.users, getattr(services, "security", None))
+    protected = BasicAuthMiddleware(UrlTextMiddleware(inner), services.users, getattr(services, "security", None))
     audited = AuditMiddleware(protected, services.audit, routes, services.config.rest_prefix) \
         if getattr(services, "audit", None) is not None else protected
     return BodyLimitMiddleware(audited, services.config.max_request_size)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..errors import BadRequest, PayloadTooLarge
+from ..text import check_json, shown
 
 SPOOL = 1024 * 1024  # a body read in part stays in memory up to this size, the rest waits on disk
 
@@ -40,17 +41,27 @@ async def read_body(request: Request) -> bytes:
     return request._body
 
 
-async def json_body(request: Request, expect=None):
-    """The request body parsed as JSON; BadRequest with the reason when it is not."""
-    raw = await read_body(request)
-    if not raw.strip():
-        raise BadRequest("The request has no body; a JSON body is required.")
+def parse_json(raw: bytes | str, what: str = "The request body"):
+    """JSON text decoded; BadRequest when it is not JSON or holds text the server cannot keep (a lone
+    surrogate, NUL), naming the property."""
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
+        raise BadRequest(f"{what} is not valid JSON: {shown(str(exc))}.") from None
     except RecursionError:
-        raise BadRequest("The request body is not valid JSON: it is nested too deeply.") from None
+        raise BadRequest(f"{what} is not valid JSON: it is nested too deeply.") from None
+    # Only an escape (\u...) or non-ASCII bytes can bring such text in: most bodies skip the walk.
+    if not isinstance(raw, bytes) or b"\\u" in raw or not raw.isascii():
+        check_json(data, what)
+    return data
+
+
+async def json_body(request: Request, expect=None):
+    """The request body parsed as JSON (parse_json); BadRequest with the reason when it is not."""
+    raw = await read_body(request)
+    if not raw.strip():
+        raise BadRequest("The request has no body; a JSON body is required.")
+    data = parse_json(raw)
     if expect is not None and not isinstance(data, expect):
         what = {list: "a JSON list", dict: "a JSON object"}.get(expect, str(expect))
         raise BadRequest(f"The request body must be {what}.")
@@ -81,14 +92,30 @@ def no_content() -> Response:
     return Response(status_code=204)
 
 
-def int_param(request: Request, name: str, default: int) -> int:
+MAX_INT = 2 ** 31 - 1  # Java's int, as XL Deploy's parameters; products of two stay within SQL's BIGINT
+
+
+def int_param(request: Request, name: str, default: int, minimum: int = -MAX_INT, maximum: int = MAX_INT) -> int:
+    """A whole-number query parameter between minimum and maximum; BadRequest naming it otherwise."""
     value = request.query_params.get(name)
     if value in (None, ""):
         return default
+    text = shown(value if len(value) <= 40 else value[:40] + "...")
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        raise BadRequest(f"Query parameter '{name}' must be a number, not '{value}'.") from None
+        raise BadRequest(f"Query parameter '{name}' must be a number, not '{text}'.") from None
+    if not minimum <= number <= maximum:
+        raise BadRequest(f"Query parameter '{name}' must be between {minimum} and {maximum}, not {text}.")
+    return number
+
+
+async def multipart_form(request: Request, max_files: int, max_fields: int):
+    """The parts of a multipart body; BadRequest saying what is malformed."""
+    try:
+        return await request.form(max_files=max_files, max_fields=max_fields)
+    except ValueError as exc:  # python-multipart's parse errors (FormParserError is a ValueError)
+        raise BadRequest(f"The multipart upload is malformed: {shown(str(exc)).rstrip('.')}.") from None
 
 
 async def call(func, *args, **kwargs):

@@ -25,7 +25,7 @@ from ..errors import BadRequest, Forbidden
 from ..exchange.cis import normalise_root, read_archive
 from ..exchange.dar import DarWriter
 from ..security.permissions import ADMIN, ALL_ROOTS, READ, REPO_EDIT
-from .common import call, ok, services, user
+from .common import call, multipart_form, ok, services, user
 from .guard import audit, needs, require, require_each, security
 
 CHUNK = 1024 * 1024
@@ -86,14 +86,12 @@ def _may_edit_somewhere(request: Request) -> None:
 
 async def _uploaded(request: Request) -> str:
     """Save an uploaded archive in the export folder; its name there."""
-    try:
-        form = await request.form(max_files=1, max_fields=5)
-    except ValueError as exc:
-        raise BadRequest(f"The multipart upload is malformed: {exc}.") from None
+    form = await multipart_form(request, max_files=1, max_fields=5)
     part = next((v for _, v in form.multi_items() if getattr(v, "filename", None) is not None), None)
     if part is None:
         raise BadRequest("The upload has no file part holding the archive.")
-    base = re.sub(r"[^A-Za-z0-9._-]", "_", part.filename.rsplit("/", 1)[-1]) or "archive.zip"
+    # Only safe characters, and the name's end (with its extension) short enough for any file system.
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", part.filename.rsplit("/", 1)[-1])[-100:] or "archive.zip"
     name = f"uploaded-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}-{base}"
     folder = _exchange(request).export_dir
     folder.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,6 @@ checked by the package service once the manifest is read (server/security/policy
 
 from __future__ import annotations
 
-import json
 import tempfile
 
 from starlette.requests import Request
@@ -14,7 +13,7 @@ from starlette.routing import Route
 
 from ..errors import BadRequest
 from ..packages.service import PackageService
-from .common import call, json_body, ok, read_body, services, user
+from .common import call, json_body, multipart_form, ok, parse_json, read_body, services, user
 from ..security.permissions import IMPORT_INITIAL, IMPORT_UPGRADE
 from .guard import audit, needs, security
 
@@ -58,7 +57,7 @@ async def upload(request: Request):
     name = request.path_params["file"]
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/"):
-        form = await request.form(max_files=10, max_fields=20)
+        form = await multipart_form(request, max_files=10, max_fields=20)
         try:
             files = [v for _, v in form.multi_items() if not isinstance(v, str)]
             if len(files) != 1:
@@ -81,11 +80,8 @@ async def upload(request: Request):
 async def fetch(request: Request):
     """Body: the URL, as a JSON string or plain text (XL Deploy's deprecated form of fetch2)."""
     _may_import(request)
-    raw = (await read_body(request)).decode("utf-8", "replace").strip()
-    try:
-        url = json.loads(raw) if raw.startswith('"') else raw
-    except ValueError:
-        url = raw
+    raw = (await read_body(request)).strip()
+    url = parse_json(raw) if raw.startswith(b'"') else raw.decode("utf-8", "replace")
     if not isinstance(url, str) or not url:
         raise BadRequest("The body must be the URL of the package to fetch.")
     rec = await call(_packages(request).import_url, url, user(request))

@@ -6,8 +6,6 @@ return only the CIs the caller may read. Password values leave as ********.
 
 from __future__ import annotations
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
@@ -16,7 +14,8 @@ from ..errors import BadRequest, NotFound
 from ..refs import body_ids, ref_ids
 from ..repository.service import ArtifactUpload, StillReferenced
 from ..security.permissions import READ, REPO_EDIT
-from .common import boolean, call, int_param, json_body, json_too_large, no_content, ok, services, user
+from .common import (boolean, call, int_param, json_body, json_too_large, multipart_form, no_content, ok,
+                     parse_json, services, user)
 from .guard import audit, check, needs, policy, require, require_each, security
 
 
@@ -28,13 +27,13 @@ def _id(request: Request) -> str:
     return request.path_params["id"]
 
 
-async def _json_part(request: Request, part) -> str:
+async def _json_part(request: Request, part) -> bytes:
     """A CI sent as a file part of a multipart upload, read into memory under the JSON body limit."""
     limit = services(request).config.max_json_size
     raw = await part.read(limit + 1)
     if len(raw) > limit:
         raise json_too_large(limit)
-    return raw.decode("utf-8")
+    return raw
 
 
 async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
@@ -42,22 +41,17 @@ async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/"):
         return await json_body(request, dict), None
-    try:
-        form = await request.form(max_files=1, max_fields=20)
-    except ValueError as exc:  # python-multipart's parse errors
-        raise BadRequest(f"The multipart upload is malformed: {exc}.") from None
+    form = await multipart_form(request, max_files=1, max_fields=20)
     ci_data, upload = None, None
     for key, value in form.multi_items():
         if hasattr(value, "filename") and value.filename is not None and getattr(value, "content_type", "") \
                 not in ("application/json",):
             upload = ArtifactUpload(filename=value.filename, stream=value.file)
         else:
-            text = value if isinstance(value, str) else await _json_part(request, value)
-            if key in ("configurationItem", "ci", "json") or (ci_data is None and text.lstrip().startswith("{")):
-                try:
-                    ci_data = json.loads(text)
-                except (ValueError, RecursionError) as exc:
-                    raise BadRequest(f"The CI part of the upload is not valid JSON: {exc}.") from None
+            text = value.encode("utf-8", "surrogatepass") if isinstance(value, str) \
+                else await _json_part(request, value)
+            if key in ("configurationItem", "ci", "json") or (ci_data is None and text.lstrip().startswith(b"{")):
+                ci_data = parse_json(text, "The CI part of the upload")
     if not isinstance(ci_data, dict):
         raise BadRequest("The upload must have a part 'configurationItem' holding the CI as a JSON object.")
     return ci_data, upload

@@ -186,13 +186,24 @@ async def legacy_steps(request: Request):
     return ok(mask_secrets(await call(_views(request).flat_steps, _id(request))))
 
 
+def _step_number(item) -> int | None:
+    """A flat step number (1, 2, ...) given as a number or as digits; None for anything else (a path)."""
+    if isinstance(item, int) and not isinstance(item, bool):
+        return item
+    if not (isinstance(item, str) and item.isascii() and item.isdigit()):
+        return None
+    if len(item) > 9:  # no task has that many steps; and int() refuses more than 4,300 digits
+        raise BadRequest(f"Step number {item[:12]}... is larger than any task's number of steps.")
+    return int(item)
+
+
 @needs(SEE)
 async def legacy_step(request: Request):
-    number = request.path_params["nr"]
-    if not number.isdigit():
-        return await get_step(_with_path(request, number))
+    number = _step_number(request.path_params["nr"])
+    if number is None:
+        return await get_step(_with_path(request, request.path_params["nr"]))
     await _see(request)
-    return ok(mask_secrets(await call(_views(request).flat_step, _id(request), int(number))))
+    return ok(mask_secrets(await call(_views(request).flat_step, _id(request), number)))
 
 
 def _with_path(request: Request, path: str) -> Request:
@@ -208,8 +219,8 @@ async def legacy_skip(request: Request, skip: bool):
     items = body if isinstance(body, list) else [body]
     paths = []
     for item in items:
-        if isinstance(item, int) or (isinstance(item, str) and item.isdigit()):
-            number = int(item)
+        number = _step_number(item)
+        if number is not None:
             if not 1 <= number <= len(flat):
                 raise BadRequest(f"Task {_id(request)} has no step {number}; it has {len(flat)}.")
             paths.append(flat[number - 1]["path"])

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..errors import BadRequest, Conflict, NotFound
 from ..repository.values import format_date, now_iso
+from ..text import check_name
 from . import recovery
 from .leftovers import Leftovers
 from . import tree as trees
@@ -34,6 +35,8 @@ from .states import (ABORTED, ABORTING, CANCELLED, DONE, EXECUTED, EXECUTING, FA
 from .store import TaskStore
 
 log = logging.getLogger(__name__)
+
+MAX_OWNER_LENGTH = 255  # the owner column, as user names
 
 
 def default_execute(step: dict, ctx):
@@ -286,6 +289,7 @@ class TaskEngine:
     def assign(self, task_id: str, owner: str) -> None:
         if not owner or not owner.strip():
             raise BadRequest(f"Give the user to assign task {task_id} to.")
+        check_name(owner, "The user name", MAX_OWNER_LENGTH)
         with self._lock:
             record = self._record(task_id)
             check_allowed("assign", task_id, record["state"])

@@ -44,7 +44,8 @@ def find_block(tree: dict, block_id: str) -> dict | None:
 
 def split_step_path(path: str) -> tuple[str, int]:
     block_id, _, number = path.rpartition("_")
-    if not block_id or not number.isdigit() or int(number) < 1:
+    # ASCII digits only ('²' is a digit int() refuses), and few of them (int() refuses 4,300 and more).
+    if not block_id or not (number.isascii() and number.isdigit()) or len(number) > 9 or int(number) < 1:
         raise BadRequest(f"Step path '{path}' must be <block id>_<step number>, like 0_1_1_2.")
     return block_id, int(number)
 

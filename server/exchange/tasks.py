@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import BadRequest
 from ..engine.context import StepFailed
 from ..errors import DeployitError
+from ..text import check_file_name
 from . import cis
 
 EXPORT, IMPORT = "EXPORT", "IMPORT"
@@ -52,7 +53,7 @@ class Exchange:
     def folder(self, export_dir: str | None, admin: bool) -> Path:
         if not export_dir:
             return self.export_dir
-        path = Path(export_dir)
+        path = Path(check_file_name(export_dir, "The export folder"))
         if path.is_absolute():
             if not admin:
                 raise BadRequest("Only an admin may export to a folder outside the server's export folder; give a "
@@ -64,6 +65,7 @@ class Exchange:
         """An archive in the export folder, by name (no way out of it)."""
         if not name or not str(name).strip():
             raise BadRequest("Name the archive to import: a file in the server's export folder.")
+        check_file_name(str(name), "The archive name")
         return self._inside(self.export_dir / str(name).strip(), f"The archive {name}")
 
     # -- creating the tasks --------------------------------------------------------------------

@@ -31,7 +31,7 @@ def file_name(url: str) -> str:
 def _redacted(url: str) -> str:
     parts = urlsplit(url)
     if parts.username or parts.password:
-        parts = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))
+        parts = parts._replace(netloc=(parts.hostname or "") + (f":{parts.port}" if parts.port else ""))
     return parts.geturl()
 
 
@@ -40,7 +40,11 @@ def download(url: str, limits: PackageLimits, user: str | None = None, password:
     if not isinstance(url, str) or not url.strip():
         raise BadRequest("The URL of the package to fetch is missing.")
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # reading the port checks it
+    except ValueError as exc:  # not echoing the URL: it may hold a password
+        raise BadRequest(f"The URL of the package to fetch is not valid: {exc}.") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise BadRequest(f"Only http and https URLs can be fetched, not '{_redacted(url)}'.")
     shown = _redacted(url)

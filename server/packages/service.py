@@ -23,6 +23,7 @@ from typing import BinaryIO
 from ..errors import BadRequest, Conflict, NotFound
 from ..repository.ids import parent_of
 from ..repository.service import ArtifactUpload, CiRecord, Repository
+from ..text import check_file_name
 from ..types import TypeRegistry
 from . import folders
 from .fetch import download, file_name
@@ -93,7 +94,8 @@ class PackageService:
         """Import a package of the importable packages folder by the name list_importable gives it."""
         if not isinstance(name, str) or not name.strip():
             raise BadRequest("Name the package to import, as listed by GET /package/import.")
-        bad = "\0" in name or name.startswith("/") or "\\" in name or re.match(r"^[A-Za-z]:", name) \
+        check_file_name(name, "The package name")
+        bad = name.startswith("/") or "\\" in name or re.match(r"^[A-Za-z]:", name) \
             or ".." in name.split("/")
         if bad:
             raise BadRequest(f"The package name '{name}' must be a path inside the importable packages folder.")

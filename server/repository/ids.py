@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import BadRequest
+from ..text import check_name, shown
 from ..types import TypeRegistry
 
 ROOTS = ("Applications", "Environments", "Infrastructure", "Configuration")
@@ -29,7 +30,8 @@ def check_id(ci_id) -> str:
         raise BadRequest("A CI id must be a non-empty string.")
     ci_id = ci_id.strip("/")
     if len(ci_id) > MAX_ID_LENGTH:
-        raise BadRequest(f"The id '{ci_id[:60]}...' is longer than {MAX_ID_LENGTH} characters.")
+        raise BadRequest(f"The id '{shown(ci_id[:60])}...' is longer than {MAX_ID_LENGTH} characters.")
+    check_name(ci_id, "The id")
     if root_of(ci_id) not in ROOTS:
         raise BadRequest(f"The id '{ci_id}' must start with one of the roots {', '.join(ROOTS)}.")
     for name in ci_id.split("/")[1:]:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..errors import BadRequest, Conflict, NotFound
 from ..refs import body_id, ref_ids
 from ..security.secrets import Secrets
+from ..text import check_file_name
 from ..types import PropertyKind, TypeRegistry
 from . import values
 from .artifacts import ArtifactStore, Received
@@ -304,7 +305,7 @@ class Repository:
             return
         if not self.types.is_a(ci_type, "udm.Artifact"):
             raise BadRequest(f"CI {ci_id} of type {ci_type} is not an artifact and cannot carry a file.")
-        filename = file.filename or name_of(ci_id)
+        filename = check_file_name(file.filename or name_of(ci_id), f"The file name of CI {ci_id}")
         sha1, size = file.received.sha1, file.received.size
         if self.check_file is not None:
             with open(file.received.temp, "rb") as stream:

@@ -22,11 +22,16 @@ from sqlalchemy.engine import Engine
 from ..errors import BadRequest
 from ..repository.schema import audit
 from ..repository.values import format_date, now_iso, parse_date
+from ..text import storable
 
 log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 1000
 FIELDS = ("at", "username", "action", "method", "path", "target", "address", "status", "result", "message")
+
+
+def _cut(text: str | None, size: int = 255) -> str | None:
+    return text[:size] if text is not None else None
 
 
 def result_of(status: int) -> str:
@@ -65,9 +70,11 @@ class Audit:
     # -- recording -----------------------------------------------------------------------------
     def record(self, *, user: str | None, action: str, method: str, path: str, target: str | None,
                address: str | None, status: int, message: str | None = None) -> None:
-        entry = {"at": now_iso(), "username": user, "action": action, "method": method, "path": path,
-                 "target": target, "address": address, "status": int(status), "result": result_of(status),
-                 "message": message}
+        # Text the database cannot keep (NUL, lone surrogates) goes in escaped, then cut to its column (an
+        # unknown path makes a long action).
+        entry = {"at": now_iso(), "username": _cut(storable(user)), "action": _cut(storable(action)),
+                 "method": method, "path": storable(path), "target": storable(target), "address": address,
+                 "status": int(status), "result": result_of(status), "message": storable(message)}
         with self._cond:
             self._pending.append(entry)
             self._cond.notify()

@@ -19,9 +19,10 @@ import threading
 import time
 
 from ..errors import BadRequest, Forbidden, NotFound
+from ..text import check_name, shown
 from . import permissions as perms
 from .permissions import ADMIN, LOGIN, READ, SECURITY_EDIT
-from .store import GLOBAL, SecurityStore, Snapshot
+from .store import GLOBAL, NAME_LENGTH, SecurityStore, Snapshot
 
 SNAPSHOT_SECONDS = 1.0
 
@@ -182,9 +183,12 @@ class Security:
         if admin:
             self._require_admin(by, "create an admin user")
         if not isinstance(username, str) or not username.strip() or "/" in username or ":" in username:
-            raise BadRequest(f"'{username}' is not a valid username: it must be non-empty and hold no '/' or ':'.")
+            raise BadRequest(f"'{shown(str(username))}' is not a valid username: it must be non-empty and hold no "
+                             f"'/' or ':'.")
+        check_name(username, "The username", NAME_LENGTH)
         if not isinstance(password, str):
             raise BadRequest(f"The password of user {username} must be a string.")
+        check_name(password, f"The password of user {username}", show=False)
         self.users.create(username, password, admin=bool(admin))
         self.invalidate()
 
@@ -208,6 +212,7 @@ class Security:
         if password is not None and password != "":
             if not isinstance(password, str):
                 raise BadRequest(f"The password of user {username} must be a string.")
+            check_name(password, f"The password of user {username}", show=False)
             self.users.set_password(username, password)
         if admin is not None:
             self.users.set_admin(username, bool(admin))

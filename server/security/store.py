@@ -13,6 +13,7 @@ from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import BadRequest, Conflict, NotFound
+from ..text import check_name, shown
 from ..repository.schema import role_permissions, role_principals, roles, users
 
 GLOBAL = ""
@@ -28,11 +29,14 @@ class Snapshot:
     grants: dict = field(default_factory=dict)           # ci_id ("" global) -> {role: frozenset of permissions}
 
 
+NAME_LENGTH = 255  # the columns of role and principal names
+
+
 def check_role_name(name) -> str:
     text = str(name or "").strip()
     if not text or "/" in text:
-        raise BadRequest(f"'{name}' is not a valid role name: it must be non-empty and hold no '/'.")
-    return text
+        raise BadRequest(f"'{shown(str(name))}' is not a valid role name: it must be non-empty and hold no '/'.")
+    return check_name(text, "The role name", NAME_LENGTH)
 
 
 class SecurityStore:
@@ -105,6 +109,7 @@ class SecurityStore:
         principal = str(principal or "").strip()
         if not principal:
             raise BadRequest(f"Name the principal to assign to role {role}.")
+        check_name(principal, "The principal name", NAME_LENGTH)
         with self.engine.begin() as conn:
             if not self._role_exists(conn, role):
                 conn.execute(insert(roles).values(name=role))

@@ -56,3 +56,22 @@ def test_repository_on_postgresql(pg_servers):
     assert env["members"] == ["Infrastructure/pg-dir2/host"]
     actions = [v["action"] for v in a.get(first.url + "/repository/history/Infrastructure/pg-dir2/host").json()]
     assert actions == ["CREATE", "UPDATE", "RENAME"]
+
+
+def test_requests_with_odd_text_are_audited_on_postgresql(pg_servers):
+    """PostgreSQL refuses NUL and longer values than a column holds, SQLite does not: the audit trail escapes
+    and cuts them, so that refused requests (and the entries written with them) are still recorded."""
+    import base64
+
+    import requests
+    first, _ = pg_servers
+    a = first.session()
+    nul_user = base64.b64encode(b"\x00" * 300 + b":x").decode()
+    refused = requests.post(first.url + "/repository/cis", headers={"Authorization": f"Basic {nul_user}"})
+    assert refused.status_code == 401
+    assert a.post(first.url + "/repository/ci/Applications/a%00b", json={}).status_code == 400
+    assert a.post(first.url + "/no/such/" + "x" * 400).status_code == 404
+    entries = a.get(first.url + "/security/audit", params={"resultsPerPage": 1000}).json()
+    assert any(e["status"] == 401 and e["user"].startswith("\\x00") and len(e["user"]) == 255 for e in entries)
+    assert any(e["status"] == 400 and e["path"].endswith("a\\x00b") for e in entries)
+    assert any(e["status"] == 404 and len(e["action"]) == 255 for e in entries)
