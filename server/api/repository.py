@@ -191,10 +191,12 @@ async def move_ci(request: Request):
 
 @needs("repo#edit on the CI (and all below it)")
 async def rename_ci(request: Request):
+    """XL Deploy answers a rename with the CI under the id it was asked for (its old id), as the official
+    SDK's own tests expect; the shell's repository.rename reads the CI at its new id instead."""
     await check(request, policy(request).subtree, _id(request), REPO_EDIT)
     repo = _repo(request)
     rec = await call(repo.rename, _id(request), _required_param(request, "newName"), user(request))
-    return ok(repo.to_json(rec))
+    return ok({**repo.to_json(rec), "id": _id(request)})
 
 
 def _query_args(request: Request) -> dict:
