@@ -199,6 +199,17 @@ async def rename_ci(request: Request):
     return ok({**repo.to_json(rec), "id": _id(request)})
 
 
+@needs("repo#edit on each CI", changes=False)
+async def secrets_match(request: Request):
+    """[{"id", "property", ["key",] "value"}] -> [true|false]: whether each stored secret equals the value.
+    Needs repo#edit, as setting the secret does; the secrets themselves are never answered."""
+    items = await json_body(request, list)
+    ids = [item.get("id") for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+    audit(request, *ids)
+    require_each(request, REPO_EDIT, ids)
+    return ok(await call(_repo(request).secrets_match, items))
+
+
 def _query_args(request: Request) -> dict:
     q = request.query_params
     return dict(ci_type=q.get("type") or None, parent=q.get("parent") or None, ancestor=q.get("ancestor") or None,
@@ -281,6 +292,7 @@ routes = [
     Route("/repository/copy/{id:path}", copy_ci, methods=["POST"]),
     Route("/repository/move/{id:path}", move_ci, methods=["POST"]),
     Route("/repository/rename/{id:path}", rename_ci, methods=["POST"]),
+    Route("/repository/secrets/matches", secrets_match, methods=["POST"]),
     Route("/repository/query", query, methods=["GET"]),
     Route("/repository/v2/query", query_v3, methods=["GET"]),
     Route("/repository/v3/query", query_v3, methods=["GET"]),
