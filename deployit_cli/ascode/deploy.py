@@ -25,7 +25,7 @@ def plan(client, contents: Contents, in_file: dict, exists) -> list[Action]:
         _check(client, spec, spec.environment, "environment", in_file, exists)
         deployed_id = f"{spec.environment}/{name_of(parent_of(spec.package))}"
         current = None
-        if spec.environment not in in_file and exists(deployed_id):
+        if exists(deployed_id):
             current = client.get(f"/repository/ci/{quote_id(deployed_id)}") or {}
             version = current.get("version")
             version = version.get("ci-ref") or version.get("id") if isinstance(version, dict) else version
