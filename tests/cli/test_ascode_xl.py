@@ -256,9 +256,11 @@ def test_an_import_file_applies_its_files_in_order_with_users_roles_permissions_
         apiVersion: xl-deploy/v1beta1
         kind: Infrastructure
         spec:
-        - name: {tag}-local
-          type: overthere.LocalHost
-          os: UNIX
+        - directory: {tag}
+          children:
+          - name: local
+            type: overthere.LocalHost
+            os: UNIX
         ---
         apiVersion: xl-deploy/v1
         kind: Environments
@@ -267,7 +269,7 @@ def test_an_import_file_applies_its_files_in_order_with_users_roles_permissions_
           children:
           - name: Dev
             type: udm.Environment
-            members: [Infrastructure/{tag}-local]
+            members: [Infrastructure/{tag}/local]
     """)
     write(cli.cwd / "xebialabs" / "application.yaml", f"""
         apiVersion: xl-deploy/v1
@@ -330,13 +332,13 @@ def test_an_import_file_applies_its_files_in_order_with_users_roles_permissions_
     """)
     values = {"XL_VALUE_DEV_PASSWORD": "Dev-pw-1"}
     dry = applied(cli, "-f", "xebialabs.yaml", "--dry-run", env=values)
-    assert dry.splitlines()[0] == ("Dry run of xebialabs.yaml: 8 to create, 3 to update, 1 to deploy, 0 unchanged; "
+    assert dry.splitlines()[0] == ("Dry run of xebialabs.yaml: 9 to create, 3 to update, 1 to deploy, 0 unchanged; "
                                    "nothing was written.")
     assert not exists(api, f"Applications/{tag}")
 
     out = applied(cli, "-f", "xebialabs.yaml", env=values)
     lines = out.splitlines()
-    assert lines[0] == "Applied xebialabs.yaml: 8 created, 3 updated, 1 deployed, 0 unchanged."
+    assert lines[0] == "Applied xebialabs.yaml: 9 created, 3 updated, 1 deployed, 0 unchanged."
     assert f"  CREATE  user {user}" in lines and f"  CREATE  role {tag}-developers" in lines
     assert f"  UPDATE  permissions of role {tag}-developers (on Environments/{tag})" in lines
     assert f"  DEPLOY  Applications/{tag}/1.0 to Environments/{tag}/Dev" in lines
@@ -352,5 +354,5 @@ def test_an_import_file_applies_its_files_in_order_with_users_roles_permissions_
     assert as_user.status_code == 200, as_user.text
 
     again = applied(cli, "-f", "xebialabs.yaml", env=values)
-    assert again.splitlines()[0] == ("No changes: the repository already matches xebialabs.yaml (6 CIs, 1 user, "
+    assert again.splitlines()[0] == ("No changes: the repository already matches xebialabs.yaml (7 CIs, 1 user, "
                                      "1 role, 3 permission sets, 1 deployment).")
