@@ -5,7 +5,8 @@ Layout of a home:
   conf/deployit-defaults.properties   overrides of type property defaults
   conf/repository.key                 key that encrypts password properties (created on first start)
   repository/                         SQLite database and artifact files (content-addressed)
-  plugins/                            users' synthetic.xml files
+  plugins/                            users' synthetic.xml files (and *-rules.xml)
+  ext/                                synthetic.xml and xl-rules.xml of the users' own types, as in XL Deploy
   importablePackages/                 DAR files the server can import by name
   log/                                deployit.log
 """
@@ -91,6 +92,10 @@ class ServerConfig:
     @property
     def plugins_dir(self) -> Path:
         return self.home / "plugins"
+
+    @property
+    def ext_dir(self) -> Path:
+        return self.home / "ext"
 
     @property
     def log_dir(self) -> Path:

@@ -60,7 +60,7 @@ class Services:
 
 
 def build_services(config: ServerConfig) -> Services:
-    types = load_registry(config.plugins_dir, config.defaults_properties())
+    types = load_registry(config.plugins_dir, config.defaults_properties(), config.ext_dir)
     log.info("Loaded %d types", len(types.types))
     engine = make_engine(config.url)
     secrets = Secrets.from_home(config.conf_dir)

@@ -41,30 +41,47 @@ def changes_list(items: list[str], report: str):
     return result
 
 
-def report(plan: Plan, dry_run: bool) -> str:
+def _counted(plan: Plan) -> str:
+    """What the file describes: "6 CIs", or "6 CIs, 2 users, 1 deployment"."""
+    parts = [(len(plan.cis), "CI")] + [(n, what) for what, n in plan.described.items()]
+    shown = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in parts if n or what == "CI"]
+    return ", ".join(shown)
+
+
+def report(plan: Plan, dry_run: bool, results: dict | None = None) -> str:
     name = plan.source
-    if not plan.changes:
-        total = len(plan.cis)
-        return f"No changes: the repository already matches {name} ({total} CI{'s' if total != 1 else ''})."
-    creates, updates = len(plan.creates), len(plan.updates)
+    notes = [f"Note: {note}" for note in plan.notes]
+    if not plan.changes and not plan.actions:
+        return "\n".join([f"No changes: the repository already matches {name} ({_counted(plan)})."] + notes)
+    creates = len(plan.creates) + sum(1 for a in plan.actions if a.action == "CREATE")
+    updates = len(plan.updates) + sum(1 for a in plan.actions if a.action == "UPDATE")
+    deploys = sum(1 for a in plan.actions if a.action == "DEPLOY")
+    described = len(plan.cis) + sum(n for what, n in plan.described.items() if what != "deployment")
+    unchanged = described - creates - updates
     if dry_run:
-        head = (f"Dry run of {name}: {creates} to create, {updates} to update, {plan.unchanged} unchanged; "
+        deploying = f", {deploys} to deploy" if deploys else ""
+        head = (f"Dry run of {name}: {creates} to create, {updates} to update{deploying}, {unchanged} unchanged; "
                 f"nothing was written.")
     else:
-        head = f"Applied {name}: {creates} created, {updates} updated, {plan.unchanged} unchanged."
+        deployed = f", {deploys} deployed" if deploys else ""
+        head = f"Applied {name}: {creates} created, {updates} updated{deployed}, {unchanged} unchanged."
     lines = [head]
-    for change in plan.changes:
-        lines.append(f"  {change.action:<7} {change.ci.id} ({change.ci.type})")
-        for diff in change.diffs:
+    items = [(f"{c.ci.id} ({c.ci.type})", c.action, c.diffs, None) for c in plan.changes]
+    items += [(a.title, a.action, a.diffs, (results or {}).get(id(a))) for a in plan.actions]
+    for title, action, diffs, result in items:
+        lines.append(f"  {action:<7} {title}")
+        for diff in diffs:
             if diff.before is None:
                 lines.append(f"            {diff.name}: {diff.after}")
             else:
                 lines.append(f"            {diff.name}: {diff.before} -> {diff.after}")
-    return "\n".join(lines)
+        if result:
+            lines.append(f"            {result}")
+    return "\n".join(lines + notes)
 
 
 def summaries(plan: Plan) -> list[str]:
-    return [change.summary() for change in plan.changes]
+    return [change.summary() for change in plan.changes] + [action.summary() for action in plan.actions]
 
 
 class Applier:
@@ -149,13 +166,34 @@ class Applier:
         return best.where() if best else None
 
 
+def run_actions(session, plan: Plan) -> dict:
+    """Users, roles, permissions, then deployments, in the file's order; each one's report line by id."""
+    results = {}
+    for action in plan.actions:
+        try:
+            results[id(action)] = action.run(session.client)
+        except DeployitException as exc:
+            raise AsCodeError(f"{plan.source}: the server refused to {action.action.lower()} {action.title} "
+                              f"({exc.message.rstrip('.')}); the changes listed before it were made.") from None
+    return results
+
+
 def apply_plan(session, plan: Plan, dry_run: bool = False):
-    """Make the plan's changes (unless dry_run); the change strings, with the report as their repr."""
-    if plan.changes and not dry_run:
-        Applier(session, plan).run()
-    return changes_list(summaries(plan), report(plan, dry_run))
+    """Make the plan's changes (unless dry_run): the CIs in one go (undone when refused), then the other
+    actions; the change strings, with the report as their repr."""
+    results = {}
+    if not dry_run:
+        if plan.changes:
+            Applier(session, plan).run()
+        results = run_actions(session, plan)
+    return changes_list(summaries(plan), report(plan, dry_run, results))
 
 
-def apply_file(session, path: str, dry_run: bool = False):
+def apply_file(session, path: str, dry_run: bool = False, values=None):
+    """Apply a YAML file; `values` are XL values given by the caller (--values), which win over the others."""
+    import os
+
     from .plan import make_plan
-    return apply_plan(session, make_plan(session, path), dry_run)
+    from .values import XlValues
+    xl_values = XlValues(os.path.dirname(os.path.abspath(str(path))), given=values, home=os.path.expanduser("~"))
+    return apply_plan(session, make_plan(session, path, xl_values), dry_run)

@@ -1,6 +1,6 @@
 """`deployit-cli apply` and `deployit-cli generate`: repository as code from the command line.
 
-    deployit-cli [connection options] apply -f FILE.yaml [--dry-run] [connection options]
+    deployit-cli [connection options] apply -f FILE.yaml [--dry-run] [--values NAME=value,...] [connection options]
     deployit-cli [connection options] generate -p ID [-p ID ...] [-f FILE.yaml] [--artifacts DIR]
 
 The command is the first word of the command line that is not an option or an option's value (and
@@ -21,7 +21,9 @@ USAGE_COMMANDS = """\
 Commands (repository as code, XL YAML; connection options may come before or after the command):
 
  apply -f FILE [--dry-run]            : Create and update the CIs a YAML file describes; --dry-run
-                                        lists the changes without making them
+       [--values NAME=value,...]        lists the changes without making them; --values gives XL
+                                        values (!value, !format, !secret), winning over XL_VALUE_*
+                                        and .xlvals files
  generate -p ID [-p ID ...] [-f FILE] : Write the CIs under each ID as YAML (to FILE, updating it
           [--artifacts DIR]             in place when it exists; else to the output); --artifacts
                                         downloads artifact files to DIR
@@ -36,14 +38,16 @@ class Command:
     dry_run: bool = False
     artifacts: str | None = None
     help: bool = False
+    values: dict = field(default_factory=dict)
 
 
 _VALUES = {"-f": "file", "--file": "file", "-file": "file",
            "-p": "paths", "--path": "paths", "-path": "paths",
-           "-a": "artifacts", "--artifacts": "artifacts", "-artifacts": "artifacts"}
+           "-a": "artifacts", "--artifacts": "artifacts", "-artifacts": "artifacts",
+           "--values": "values", "-values": "values"}
 _FLAGS = {"--dry-run": "dry_run", "-dry-run": "dry_run", "-dryRun": "dry_run",
           "-h": "help", "-help": "help", "--help": "help"}
-_ALLOWED = {"apply": {"file", "dry_run", "help"}, "generate": {"file", "paths", "artifacts", "help"}}
+_ALLOWED = {"apply": {"file", "dry_run", "help", "values"}, "generate": {"file", "paths", "artifacts", "help"}}
 
 
 def parse_command(name: str, args: list[str]) -> Command:
@@ -72,6 +76,12 @@ def parse_command(name: str, args: list[str]) -> Command:
             raise UsageError(f'Option "{option}" takes an operand')
         if attr == "paths":
             command.paths.append(value)
+        elif attr == "values":
+            for pair in value.split(","):
+                key, eq_sign, given = pair.partition("=")
+                if not eq_sign or not key.strip():
+                    raise UsageError(f'--values takes NAME=value pairs separated by commas, not "{pair}"')
+                command.values[key.strip()] = given
         else:
             setattr(command, attr, value)
     if command.help:
@@ -97,7 +107,7 @@ def run(command: Command, session) -> int:
     try:
         if command.name == "apply":
             from .apply import apply_file
-            changes = apply_file(session, command.file, command.dry_run)
+            changes = apply_file(session, command.file, command.dry_run, command.values)
             sys.stdout.write(changes.report + "\n")
         else:
             from .generate import generate_file, generate_text

@@ -15,9 +15,11 @@ A file holds one or more documents separated by `---`, each
     - directory: Infrastructure/DEV      # short for name: ..., type: core.Directory
       children: [...]
 
-Artifacts name their content with `file: !file path/relative/to/the/yaml`. `metadata:` is accepted and
-ignored. The YAML is read in ruamel.yaml's round-trip mode, so comments, key order and quoting survive
-when `generate` rewrites a file a person edited.
+A package may list its CIs under `deployables:` (as XL Deploy's generate writes them) instead of
+`children:`. Artifacts name their content with `file: !file path/relative/to/the/yaml`. `metadata:` may
+name home folders (`Applications-home: Applications/Team`...): names written without their root are
+then under the home. The YAML is read in ruamel.yaml's round-trip mode, so comments, key order and
+quoting survive when `generate` rewrites a file a person edited. `contents` reads the other kinds.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ import re
 from dataclasses import dataclass, field
 
 API_VERSION = "xl-deploy/v1"
+API_VERSIONS = (API_VERSION, "xl-deploy/v1beta1", "xl-deploy/v1alpha1")
 KINDS = ("Applications", "Infrastructure", "Environments", "Configuration")
-OTHER_XL_KINDS = ("Deployment", "Permissions", "Roles", "Users", "Import", "Blueprint", "Templates", "Release")
+HOME_KEYS = {f"{kind}-home": kind for kind in KINDS}
 DIRECTORY_TYPE = "core.Directory"
 SECRET_TAG = "!secret"
 FILE_TAG = "!file"
-RESERVED = ("name", "directory", "type", "children", "file")
+CHILD_KEYS = ("children", "deployables")  # deployables: how XL Deploy's generate lists a package's CIs
+RESERVED = ("name", "directory", "type", "file") + CHILD_KEYS
 
 
 class AsCodeError(Exception):
@@ -164,6 +168,7 @@ class SpecCi:
     file: str | None = None  # the artifact's content (an absolute path), from `file: !file ...`
     file_text: str | None = None  # the path as written
     top: bool = False  # written at the top of a spec (not under children)
+    homes: dict = field(default_factory=dict)  # root -> home folder, from the document's metadata
 
     def where(self, prop: str | None = None) -> str:
         line = self.lines.get(prop) if prop else None
@@ -186,9 +191,9 @@ def check_name(name: str, where: str, what: str) -> None:
         raise AsCodeError(f"{where}: the name '{name}' of {what} may not contain any of / \\ : [ ] | * % \".")
 
 
-def top_level_id(name, kind: str, where: str) -> str:
+def top_level_id(name, kind: str, where: str, home: str | None = None) -> str:
     """The id of a CI written at the top of a spec: `Infrastructure/DEV/web1`, or `DEV/web1` under the
-    root of the document's kind."""
+    document's home folder for its kind (the root of the kind when it names none)."""
     text = scalar_text(name).strip().strip("/")
     first = text.split("/", 1)[0]
     if first in KINDS:
@@ -199,13 +204,13 @@ def top_level_id(name, kind: str, where: str) -> str:
             raise AsCodeError(f"{where}: the root {kind} itself cannot be described; list the CIs under it.")
         ci_id = text
     else:
-        ci_id = f"{kind}/{text}"
+        ci_id = f"{home or kind}/{text}"
     for part in ci_id.split("/")[1:]:
         check_name(part, where, f"CI {ci_id}")
     return ci_id
 
 
-def entry_id(entry, parent: str | None, kind: str, where: str) -> tuple[str, str | None]:
+def entry_id(entry, parent: str | None, kind: str, where: str, home: str | None = None) -> tuple[str, str | None]:
     """(id, type or None) of a spec entry: `directory:` is short for a core.Directory."""
     if "directory" in entry:
         for key in ("name", "type"):
@@ -220,7 +225,7 @@ def entry_id(entry, parent: str | None, kind: str, where: str) -> tuple[str, str
     if raw is None or isinstance(raw, (dict, list)):
         raise AsCodeError(f"{where}: the name of a CI must be text.")
     if parent is None:
-        return top_level_id(raw, kind, where), ci_type
+        return top_level_id(raw, kind, where, home), ci_type
     name = scalar_text(raw).strip()
     if "/" in name:
         raise AsCodeError(f"{where}: the name '{name}' of a CI under {parent} may not contain '/'; "
@@ -229,43 +234,48 @@ def entry_id(entry, parent: str | None, kind: str, where: str) -> tuple[str, str
     return f"{parent}/{name}", ci_type
 
 
+def homes_of(doc, source: str) -> dict:
+    """The home folders a document's metadata names (`Environments-home: Environments/Team`), by root."""
+    metadata = doc.get("metadata")
+    if metadata is None:
+        return {}
+    if not hasattr(metadata, "items"):
+        raise AsCodeError(f"{_where(source, doc, 'metadata')}: metadata must be a mapping.")
+    homes = {}
+    for key, value in metadata.items():
+        root = HOME_KEYS.get(key)
+        if root is None:
+            continue
+        home = scalar_text(value).strip().strip("/") if value is not None else ""
+        if home.split("/", 1)[0] != root:
+            raise AsCodeError(f"{_where(source, metadata, key)}: {key} must be a folder under {root}, "
+                              f"not '{home}'.")
+        homes[root] = home
+    return homes
+
+
+def read_ci_document(doc, kind: str, source: str, base_dir: str, cis: list, seen: dict) -> None:
+    """The CIs of one document of a repository kind, appended to `cis` parents first."""
+    for key in doc:
+        if key not in ("apiVersion", "kind", "spec", "metadata"):
+            raise AsCodeError(f"{_where(source, doc, key)}: unknown key '{key}' in a document; "
+                              f"the keys are apiVersion, kind, spec and metadata.")
+    homes = homes_of(doc, source)
+    spec = doc.get("spec")
+    if spec is None:
+        return
+    if not isinstance(spec, list):
+        raise AsCodeError(f"{_where(source, doc, 'spec')}: spec must be a list of CIs.")
+    _read_entries(spec, None, kind, source, base_dir, cis, seen, homes)
+
+
 def read_cis(documents: list, source: str, base_dir: str) -> list[SpecCi]:
     """The CIs of loaded documents, parents before children, checked for shape (not yet against types)."""
-    cis: list[SpecCi] = []
-    seen: dict[str, SpecCi] = {}
-    for doc in documents:
-        if doc is None:
-            continue
-        if not hasattr(doc, "items"):
-            raise AsCodeError(f"{source}: each document must be a mapping with apiVersion, kind and spec.")
-        where = _where(source, doc)
-        api = doc.get("apiVersion")
-        if api != API_VERSION:
-            at = _where(source, doc, "apiVersion") if "apiVersion" in doc else where
-            shown = "missing" if api is None else f"'{scalar_text(api)}'"
-            raise AsCodeError(f"{at}: apiVersion must be {API_VERSION}, not {shown}.")
-        kind = doc.get("kind")
-        at = _where(source, doc, "kind") if "kind" in doc else where
-        if kind not in KINDS:
-            if kind in OTHER_XL_KINDS:
-                raise AsCodeError(f"{at}: kind {kind} is not supported here; documents of kind "
-                                  f"{', '.join(KINDS)} describe repository CIs.")
-            shown = "missing" if kind is None else f"'{scalar_text(kind)}'"
-            raise AsCodeError(f"{at}: kind must be one of {', '.join(KINDS)}, not {shown}.")
-        for key in doc:
-            if key not in ("apiVersion", "kind", "spec", "metadata"):
-                raise AsCodeError(f"{_where(source, doc, key)}: unknown key '{key}' in a document; "
-                                  f"the keys are apiVersion, kind, spec and metadata.")
-        spec = doc.get("spec")
-        if spec is None:
-            continue
-        if not isinstance(spec, list):
-            raise AsCodeError(f"{_where(source, doc, 'spec')}: spec must be a list of CIs.")
-        _read_entries(spec, None, kind, source, base_dir, cis, seen)
-    return cis
+    from .contents import read_contents
+    return read_contents(documents, source, base_dir).cis
 
 
-def _read_entries(entries, parent, kind, source, base_dir, cis, seen) -> None:
+def _read_entries(entries, parent, kind, source, base_dir, cis, seen, homes) -> None:
     for index, entry in enumerate(entries):
         line = None
         try:
@@ -276,7 +286,7 @@ def _read_entries(entries, parent, kind, source, base_dir, cis, seen) -> None:
         if not hasattr(entry, "items"):
             raise AsCodeError(f"{where}: each CI must be a mapping with a name and a type.")
         where = _where(source, entry) if line_of(entry) else where
-        ci_id, ci_type = entry_id(entry, parent, kind, where)
+        ci_id, ci_type = entry_id(entry, parent, kind, where, homes.get(kind))
         if ci_type is None:
             raise AsCodeError(f"{where}: CI {ci_id} has no type.")
         if not isinstance(ci_type, str) or not ci_type.strip():
@@ -284,10 +294,10 @@ def _read_entries(entries, parent, kind, source, base_dir, cis, seen) -> None:
         if ci_id in seen:
             raise AsCodeError(f"{where}: CI {ci_id} is described twice (also at {seen[ci_id].where()}).")
         ci = SpecCi(id=ci_id, type=ci_type.strip(), kind=kind, source=source, line=line_of(entry) or line,
-                    top=parent is None)
+                    top=parent is None, homes=homes)
         ci.lines["type"] = line_of(entry, "type") if "type" in entry else None
         for key, value in entry.items():
-            if key in ("name", "directory", "type", "children"):
+            if key in ("name", "directory", "type") + CHILD_KEYS:
                 continue
             if not isinstance(key, str):
                 raise AsCodeError(f"{where}: property names of CI {ci_id} must be text, not {key!r}.")
@@ -302,12 +312,17 @@ def _read_entries(entries, parent, kind, source, base_dir, cis, seen) -> None:
             ci.properties[key] = value
         seen[ci_id] = ci
         cis.append(ci)
-        children = entry.get("children")
-        if children is None:
+        present = [k for k in CHILD_KEYS if k in entry]
+        if len(present) > 1:
+            raise AsCodeError(f"{_where(source, entry, present[1])}: CI {ci_id} lists CIs under both children "
+                              f"and deployables; use one of them.")
+        if not present or entry[present[0]] is None:
             continue
+        children = entry[present[0]]
         if not isinstance(children, list):
-            raise AsCodeError(f"{_where(source, entry, 'children')}: children of CI {ci_id} must be a list of CIs.")
-        _read_entries(children, ci_id, kind, source, base_dir, cis, seen)
+            raise AsCodeError(f"{_where(source, entry, present[0])}: {present[0]} of CI {ci_id} must be a list "
+                              f"of CIs.")
+        _read_entries(children, ci_id, kind, source, base_dir, cis, seen, homes)
 
 
 def read_file(path: str) -> tuple[str, list]:

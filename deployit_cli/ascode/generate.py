@@ -1,7 +1,7 @@
 """YAML for repository subtrees, written fresh or merged into a file a person already edits.
 
 For each id asked for, the CI and everything under it, one document per root (kind), children nested
-under `children:` (directories as `directory:`), only properties whose value differs from the type's
+under `children:` (a package's under `deployables:`, as XL Deploy writes them; directories as `directory:`), only properties whose value differs from the type's
 default, references as ids, passwords as `!secret NAME` placeholders (never their values), and
 artifacts as `file: !file path` when an artifacts folder is given (their files are downloaded there),
 else with a comment. Deployed applications and deployeds are left out: deployments make them.
@@ -19,8 +19,9 @@ import re
 
 from ..client import DeployitException, quote_id
 from . import values
-from .document import (API_VERSION, DIRECTORY_TYPE, FILE_TAG, KINDS, SECRET_TAG, AsCodeError, dump, entry_id,
-                       guess_indent, load, name_of, parent_of, root_of, tag_of, tagged)
+from .document import (API_VERSION, API_VERSIONS, CHILD_KEYS, DIRECTORY_TYPE, FILE_TAG, KINDS, SECRET_TAG,
+                       AsCodeError, dump, entry_id, guess_indent, homes_of, load, name_of, parent_of, root_of,
+                       tag_of, tagged)
 from .plan import READ_CHUNK, sha1_of
 
 SKIPPED_TYPES = ("udm.DeployedApplication", "udm.Deployed", "udm.EmbeddedDeployed")
@@ -121,7 +122,8 @@ class Generator:
             seq = CommentedSeq()
             for kid in kids:
                 seq.append(self._entry(kid, data, children, found, top=False))
-            entry["children"] = seq
+            # XL Deploy's generate lists a package's CIs as its deployables
+            entry["deployables" if self.types.is_a(ci_type, "udm.Version") else "children"] = seq
         return entry
 
     def _artifact(self, entry, ci_id: str) -> None:
@@ -221,26 +223,31 @@ class Merger:
         self.yaml_dir = yaml_dir
         self.index: dict[str, tuple[object, list]] = {}
         for doc in self.documents:
-            if hasattr(doc, "get") and doc.get("apiVersion") == API_VERSION and doc.get("kind") in KINDS \
+            if hasattr(doc, "get") and doc.get("apiVersion") in API_VERSIONS and doc.get("kind") in KINDS \
                     and isinstance(doc.get("spec"), list):
-                self._index(doc["spec"], None, doc["kind"])
+                try:
+                    home = homes_of(doc, "").get(doc["kind"])
+                except AsCodeError:
+                    home = None
+                self._index(doc["spec"], None, doc["kind"], home)
 
-    def _index(self, entries: list, parent: str | None, kind: str) -> None:
+    def _index(self, entries: list, parent: str | None, kind: str, home: str | None = None) -> None:
         for entry in list(entries):
             if not hasattr(entry, "get"):
                 continue
             try:
-                ci_id, _ = entry_id(entry, parent, kind, "")
+                ci_id, _ = entry_id(entry, parent, kind, "", home)
             except AsCodeError:
                 continue
             self.index.setdefault(ci_id, (entry, entries))
-            if isinstance(entry.get("children"), list):
-                self._index(entry["children"], ci_id, kind)
+            _key, kids = _kids(entry)
+            if isinstance(kids, list):
+                self._index(kids, ci_id, kind)
 
     def _document(self, kind: str):
         from ruamel.yaml.comments import CommentedMap, CommentedSeq
         for doc in self.documents:
-            if hasattr(doc, "get") and doc.get("apiVersion") == API_VERSION and doc.get("kind") == kind:
+            if hasattr(doc, "get") and doc.get("apiVersion") in API_VERSIONS and doc.get("kind") == kind:
                 if not isinstance(doc.get("spec"), list):
                     doc["spec"] = CommentedSeq()
                 return doc
@@ -269,39 +276,43 @@ class Merger:
                 old[key] = shown if key in ("name", "directory") else value
             return
         desc = self.types.get(_entry_type(new))
+        reserved = ("name", "directory", "type", "file") + CHILD_KEYS
+        old_key, _ = _kids(old)
+        new_key, new_kids = _kids(new)
         for key, value in new.items():
-            if key in ("name", "directory", "type", "children", "file"):
+            if key in reserved:
                 continue
             if key in old:
                 prop = desc.properties.get(key) if desc is not None else None
                 if prop is None or not _same_yaml(prop, old[key], value):
                     old[key] = value
             else:
-                position = list(old).index("children") if "children" in old else len(old)
+                position = list(old).index(old_key) if old_key else len(old)
                 old.insert(position, key, value)
         for key in list(old):
-            if key not in new and key not in ("name", "directory", "type", "children", "file"):
+            if key not in new and key not in reserved:
                 del old[key]
         if "file" in new and not self._same_file(old.get("file"), new["file"]):
             if "file" in old:
                 old["file"] = new["file"]
             else:
-                position = list(old).index("children") if "children" in old else len(old)
+                position = list(old).index(old_key) if old_key else len(old)
                 old.insert(position, "file", new["file"])
-        for child in new.get("children") or []:
+        key = old_key or new_key  # the file's own word (children or deployables) stays
+        for child in new_kids or []:
             child_id = f"{ci_id}/{child.get('directory', child.get('name'))}"
             if child_id in self.index:
                 self._merge_entry(self.index[child_id][0], child, child_id)
                 continue
             self._prune_known(child, child_id)
-            if not isinstance(old.get("children"), list):
-                old["children"] = CommentedSeq()
-            old["children"].append(child)
+            if not isinstance(old.get(key), list):
+                old[key] = CommentedSeq()
+            old[key].append(child)
 
     def _prune_known(self, entry, ci_id: str) -> None:
         """Before a new entry is added: its children that the file already has elsewhere are merged there
         instead, so no CI is described twice."""
-        kids = entry.get("children")
+        key, kids = _kids(entry)
         if not kids:
             return
         for child in list(kids):
@@ -312,7 +323,7 @@ class Merger:
             else:
                 self._prune_known(child, child_id)
         if not kids:
-            del entry["children"]
+            del entry[key]
 
     def _same_file(self, old, new) -> bool:
         if old is None or tag_of(old) != FILE_TAG:
@@ -333,9 +344,17 @@ class Merger:
                         break
                 del self.index[ci_id]
         for ci_id, (entry, _container) in self.index.items():
-            if isinstance(entry.get("children"), list) and not entry["children"] and \
-                    (ci_id == found.path or ci_id.startswith(under)):
-                del entry["children"]
+            key, kids = _kids(entry)
+            if isinstance(kids, list) and not kids and (ci_id == found.path or ci_id.startswith(under)):
+                del entry[key]
+
+
+def _kids(entry) -> tuple[str | None, object]:
+    """(key, list) of the CIs written under an entry: children, or a package's deployables."""
+    for key in CHILD_KEYS:
+        if key in entry:
+            return key, entry[key]
+    return None, None
 
 
 def _same_yaml(prop, old, new) -> bool:

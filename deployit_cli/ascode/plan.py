@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from ..client import DeployitException, quote_id
 from . import values
-from .document import KINDS, AsCodeError, SpecCi, parent_of, read_cis, read_file
+from .contents import Contents, read_file_contents
+from .document import KINDS, AsCodeError, SpecCi, parent_of
 
 READ_CHUNK = 1000
 
@@ -53,10 +54,30 @@ class Change:
 
 
 @dataclass
+class Action:
+    """A change that is not a CI's: a user, a role, a role's permissions, a deployment. `run` makes it
+    (with the client) and may return a line for the report."""
+
+    action: str  # CREATE, UPDATE or DEPLOY
+    title: str  # "user jay", "role Leaders", "permissions of role Leaders (global)"...
+    diffs: list[PropertyChange] = field(default_factory=list)
+    run: object = None
+
+    def summary(self) -> str:
+        text = f"{self.action} {self.title}"
+        if self.action == "UPDATE" and self.diffs:
+            text += ": " + ", ".join(d.name for d in self.diffs)
+        return text
+
+
+@dataclass
 class Plan:
     source: str
     cis: list[SpecCi]
     changes: list[Change]
+    actions: list[Action] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    described: dict = field(default_factory=dict)  # what else the file describes: "user" -> how many
 
     @property
     def creates(self) -> list[Change]:
@@ -82,45 +103,64 @@ def sha1_of(path: str) -> str:
 class Planner:
     """Works out the plan for one file against one server (the session's client and type registry)."""
 
-    def __init__(self, session, path: str, secrets: values.SecretValues | None = None):
+    def __init__(self, session, path: str, secrets: values.XlValues | None = None):
         self.session = session
         self.client = session.client
         self.types = session.types
         self.path = str(path)
         folder = os.path.dirname(os.path.abspath(self.path))
-        self.secrets = secrets if secrets is not None else values.SecretValues(folder)
+        self.secrets = secrets if secrets is not None else values.XlValues(folder, home=os.path.expanduser("~"))
         self.base_dir = folder
 
     # -- the steps -------------------------------------------------------------------------------
     def plan(self) -> Plan:
-        _text, documents = read_file(self.path)
-        cis = read_cis(documents, self.path, self.base_dir)
-        if not cis:
-            return Plan(self.path, [], [])
-        self.types.all()  # one request for every descriptor
-        wanted = {ci.id: self._wanted(ci) for ci in cis}
-        current = self._current(cis)
-        self._check_references(cis, wanted, current)
-        changes = []
-        for ci in sorted(cis, key=lambda c: c.id.count("/")):  # parents before children
-            change = self._change(ci, wanted[ci.id], current.get(ci.id))
-            if change is not None:
-                changes.append(change)
-        order = {ci.id: i for i, ci in enumerate(cis)}
-        creates = [c for c in changes if c.action == "CREATE"]
-        updates = sorted((c for c in changes if c.action == "UPDATE"), key=lambda c: order[c.id])
-        return Plan(self.path, cis, creates + updates)
+        from . import deploy, security
+        contents = read_file_contents(self.path, self.secrets)
+        cis = contents.cis
+        changes: list[Change] = []
+        current: dict = {}
+        if cis:
+            self.types.all()  # one request for every descriptor
+            wanted = {ci.id: self._wanted(ci) for ci in cis}
+            current = self._current(cis)
+            self._check_references(cis, wanted, current)
+            self._keep_matching_secrets(cis, wanted, current)
+            for ci in sorted(cis, key=lambda c: c.id.count("/")):  # parents before children
+                change = self._change(ci, wanted[ci.id], current.get(ci.id))
+                if change is not None:
+                    changes.append(change)
+            order = {ci.id: i for i, ci in enumerate(cis)}
+            creates = [c for c in changes if c.action == "CREATE"]
+            updates = sorted((c for c in changes if c.action == "UPDATE"), key=lambda c: order[c.id])
+            changes = creates + updates
+        in_file = {ci.id: ci.type for ci in cis}
+        actions = security.plan(self.client, contents, self.secrets, in_file, self._exists)
+        actions += deploy.plan(self.client, contents, in_file, self._exists)
+        return Plan(self.path, cis, changes, actions, contents.notes, _described(contents))
 
     def _descriptor(self, ci: SpecCi):
         desc = self.types.get(ci.type)
         if desc is None:
-            close = difflib.get_close_matches(ci.type, self.types.names(), n=1)
-            hint = f"; did you mean {close[0]}?" if close else " (factory.types() lists the known types)."
-            raise AsCodeError(f"{ci.where()}: CI {ci.id} has the unknown type {ci.type}{hint}")
+            raise AsCodeError(f"{ci.where()}: CI {ci.id} has the unknown type {ci.type}{self._unknown_type(ci.type)}")
         if desc.virtual:
             raise AsCodeError(f"{ci.where()}: CI {ci.id} has the type {ci.type}, which is virtual; "
                               f"use one of its concrete subtypes.")
         return desc
+
+    def _unknown_type(self, ci_type: str) -> str:
+        """The end of the sentence about an unknown type: a close name of the same plugin, or that the
+        type's plugin is not installed (no type of the server has its prefix)."""
+        prefix = ci_type.rsplit(".", 1)[0] + "." if "." in ci_type else None
+        names = self.types.names()
+        same_plugin = [n for n in names if prefix and n.startswith(prefix)]
+        if not same_plugin:
+            plugin = f"the {prefix[:-1]} plugin" if prefix else "its plugin"
+            return f": no type of the server starts with {prefix or ci_type}, so {plugin} is not installed there."
+        close = difflib.get_close_matches(ci_type, same_plugin, n=1)
+        if close:
+            return f"; did you mean {close[0]}?"
+        return f"; the {prefix[:-1]} types of the server are {', '.join(sorted(same_plugin)[:8])}" + \
+            ("..." if len(same_plugin) > 8 else ".")
 
     def _wanted(self, ci: SpecCi) -> dict:
         """The file's values of a CI, checked against its type."""
@@ -142,7 +182,15 @@ class Planner:
                 raise AsCodeError(f"{what} is made of the CIs stored under it; list them under children.")
             if prop.transient:
                 raise AsCodeError(f"{what} is transient (never stored), so a file cannot set it.")
-            out[name] = values.from_yaml(prop, raw, what, self.secrets)
+            value = values.from_yaml(prop, raw, what, self.secrets)
+            if prop.kind in values.CI_KINDS and value:
+                value = [_reference(v, ci) for v in value] if isinstance(value, list) else _reference(value, ci)
+            out[name] = value
+        for prop in desc.properties.values():
+            # The parent a nested CI sits under fills its containment reference (a client's host).
+            if prop.kind == "CI" and prop.asContainment and out.get(prop.name) is None and \
+                    parent_of(ci.id) not in KINDS:
+                out[prop.name] = parent_of(ci.id)
         if ci.file is not None:
             if not self.types.is_a(ci.type, "udm.Artifact"):
                 raise AsCodeError(f"{ci.where('file')}: CI {ci.id} of type {ci.type} is not an artifact, so it takes "
@@ -249,7 +297,7 @@ class Planner:
             if sent is not values.OMIT:
                 body[name] = sent
             if current is None:
-                if value is not None and value != [] and value != {} and \
+                if name in ci.properties and value is not None and value != [] and value != {} and \
                         not values.same(prop, new, values.default_of(prop)):
                     diffs.append(PropertyChange(name, None, values.show(prop, new, wanted=True)))
                 continue
@@ -269,6 +317,42 @@ class Planner:
         if current.get("$token"):
             body["$token"] = current["$token"]
         return Change("UPDATE", ci, diffs, body, upload, original=current)
+
+    def _keep_matching_secrets(self, cis: list[SpecCi], wanted: dict, current: dict) -> None:
+        """A secret the file gives that the server already stores counts as kept: the server checks the
+        values (one request for the file) and answers only whether each matches, never the secret."""
+        checks, places = [], []
+        for ci in cis:
+            stored = current.get(ci.id)
+            if stored is None:
+                continue
+            desc = self.types.get(ci.type)
+            for name, value in wanted[ci.id].items():
+                prop = desc.properties[name]
+                if not prop.password:
+                    continue
+                if prop.kind in ("STRING", "ENUM") and values.is_masked(stored.get(name)):
+                    given = values.given_secret(value)
+                    if given is not None:
+                        checks.append({"id": ci.id, "property": name, "value": given})
+                        places.append((ci.id, name, None))
+                elif prop.kind == "MAP_STRING_STRING" and isinstance(value, dict):
+                    before = stored.get(name) if isinstance(stored.get(name), dict) else {}
+                    for key, item in value.items():
+                        given = values.given_secret(item)
+                        if given is not None and values.is_masked(before.get(key)):
+                            checks.append({"id": ci.id, "property": name, "key": key, "value": given})
+                            places.append((ci.id, name, key))
+        if not checks:
+            return
+        answers = self.client.post("/repository/secrets/matches", body=checks) or []
+        for (ci_id, name, key), matches in zip(places, answers):
+            if matches is not True:
+                continue
+            if key is None:
+                wanted[ci_id][name] = values.Secret(None, None)
+            else:
+                wanted[ci_id][name][key] = values.Secret(None, None)
 
     def _check_secret(self, ci: SpecCi, prop, value, raw_now) -> None:
         """A `!secret` without a value keeps the stored secret, so there must be one."""
@@ -313,5 +397,21 @@ class Planner:
         return digest.hexdigest() != local
 
 
-def make_plan(session, path: str, secrets: values.SecretValues | None = None) -> Plan:
+def _reference(ref: str, ci: SpecCi) -> str:
+    """A CI reference as xl resolves it: `~Infrastructure/web1` is `web1` under the document's
+    Infrastructure home (the root itself when it names none); other references are ids."""
+    if not ref.startswith("~"):
+        return ref
+    root, _, rest = ref[1:].partition("/")
+    home = ci.homes.get(root, root)
+    return f"{home}/{rest}".strip("/") if rest else home
+
+
+def _described(contents: Contents) -> dict:
+    return {"user": len(contents.users), "role": len({r.name for r in contents.roles}),
+            "permission set": len({(p.role, p.ci_id) for p in contents.permissions}),
+            "deployment": len(contents.deployments)}
+
+
+def make_plan(session, path: str, secrets: values.XlValues | None = None) -> Plan:
     return Planner(session, path, secrets).plan()

@@ -1,10 +1,12 @@
 """Property values between the YAML file, the server's JSON and a form that compares, by property kind.
 
-Secrets: the server shows a password as `********` (or its `{b64}` ciphertext) and never in clear, so a
-file names a secret with `!secret NAME`. Its value comes from the environment variable `XL_VALUE_NAME`
-or from a `*.xlvals` file (Java properties: `NAME=value`) next to the YAML file, as XL's own values
-files. A `!secret` with no value keeps what the server stores; a value (given that way, or written in
-clear) is written on every apply, since the stored one can never be compared with it.
+XL values (the names `!value`, `!format` and `!secret` use) come, a later source winning, from
+`~/.xebialabs/*.xlvals`, the `*.xlvals` files next to the YAML file (Java properties: `NAME=value`, in
+name order), the environment variables `XL_VALUE_NAME`, and `--values NAME=value` on the command line,
+as xl takes them. A file names a secret with `!secret NAME` (the server never shows one); a `!secret`
+with no value keeps what the server stores. A secret's value, given that way or in clear, is checked
+against the stored one on the server (which answers only whether it matches), so an unchanged secret
+is no change.
 """
 
 from __future__ import annotations
@@ -47,21 +49,37 @@ def is_masked(value) -> bool:
     return isinstance(value, str) and (value == MASK or value.startswith("{b64}"))
 
 
-class SecretValues:
-    """Values of `!secret` names: `XL_VALUE_<NAME>` in the environment, else `*.xlvals` files in a folder
-    (in name order; a later file wins)."""
+class XlValues:
+    """The XL values: `~/.xebialabs/*.xlvals`, then `*.xlvals` in the YAML file's folder, then `XL_VALUE_*`
+    environment variables, then values given on the command line; a later source wins."""
 
-    def __init__(self, folder: str | None = None, environ=None):
+    def __init__(self, folder: str | None = None, environ=None, given: dict | None = None,
+                 home: str | None = None):
         from ..config import read_properties
         self._values: dict[str, str] = {}
-        if folder:
-            for path in sorted(Path(folder).glob("*.xlvals")):
+        folders = [Path(home) / ".xebialabs"] if home else []
+        folders += [Path(folder)] if folder else []
+        for place in folders:
+            for path in sorted(place.glob("*.xlvals")) if place.is_dir() else []:
                 self._values.update(read_properties(path))
         self._environ = os.environ if environ is None else environ
+        self._given = dict(given or {})
 
     def get(self, name: str) -> str | None:
+        if name in self._given:
+            return self._given[name]
         value = self._environ.get(f"XL_VALUE_{name}")
         return value if value is not None else self._values.get(name)
+
+
+SecretValues = XlValues  # the name earlier versions used
+
+
+def given_secret(value) -> str | None:
+    """The clear value a file gives for a secret (written in clear or a `!secret` with a value), if any."""
+    if isinstance(value, Secret):
+        return value.value
+    return value if isinstance(value, str) and value != "" else None
 
 
 def secret_name(ci_id: str, prop: str, key: str | None = None) -> str:

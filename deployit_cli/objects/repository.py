@@ -196,8 +196,11 @@ class Repository(CliObject):
                "(ConfigurationItem ci, String newName) : ConfigurationItem")
     def rename(self, item, newName):
         """Give a CI a new name in the same folder; references to it follow."""
-        return self._ci(self._client.post(f"/repository/rename/{quote_id(id_of(item))}",
-                                          params={"newName": str(newName)}))
+        old_id = id_of(item)
+        self._client.post(f"/repository/rename/{quote_id(old_id)}", params={"newName": str(newName)})
+        # The server answers with the old id, as XL Deploy does; the shell shows the CI where it now is.
+        new_id = f"{old_id.rsplit('/', 1)[0]}/{newName}" if "/" in old_id else str(newName)
+        return self._ci(self._client.get(f"/repository/ci/{quote_id(new_id)}"))
 
     # -- search --------------------------------------------------------------------------------
     @signature("(String ciType) : List", "(String ciType, String parent) : List",

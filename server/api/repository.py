@@ -185,10 +185,23 @@ async def move_ci(request: Request):
 
 @needs("repo#edit on the CI (and all below it)")
 async def rename_ci(request: Request):
+    """XL Deploy answers a rename with the CI under the id it was asked for (its old id), as the official
+    SDK's own tests expect; the shell's repository.rename reads the CI at its new id instead."""
     await check(request, policy(request).subtree, _id(request), REPO_EDIT)
     repo = _repo(request)
     rec = await call(repo.rename, _id(request), _required_param(request, "newName"), user(request))
-    return ok(repo.to_json(rec))
+    return ok({**repo.to_json(rec), "id": _id(request)})
+
+
+@needs("repo#edit on each CI", changes=False)
+async def secrets_match(request: Request):
+    """[{"id", "property", ["key",] "value"}] -> [true|false]: whether each stored secret equals the value.
+    Needs repo#edit, as setting the secret does; the secrets themselves are never answered."""
+    items = await json_body(request, list)
+    ids = [item.get("id") for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+    audit(request, *ids)
+    require_each(request, REPO_EDIT, ids)
+    return ok(await call(_repo(request).secrets_match, items))
 
 
 def _query_args(request: Request) -> dict:
@@ -273,6 +286,7 @@ routes = [
     Route("/repository/copy/{id:path}", copy_ci, methods=["POST"]),
     Route("/repository/move/{id:path}", move_ci, methods=["POST"]),
     Route("/repository/rename/{id:path}", rename_ci, methods=["POST"]),
+    Route("/repository/secrets/matches", secrets_match, methods=["POST"]),
     Route("/repository/query", query, methods=["GET"]),
     Route("/repository/v2/query", query_v3, methods=["GET"]),
     Route("/repository/v3/query", query_v3, methods=["GET"]),

@@ -162,6 +162,35 @@ class Repository:
         with self.engine.connect() as conn:
             return [self._must_get(conn, check_id(i)) for i in ids]
 
+    def secrets_match(self, checks: list) -> list[bool]:
+        """For each check {"id", "property", ["key",] "value"}: whether the CI's stored secret (a password
+        property, or one key of a password map) equals the value. Lets a client leave an unchanged secret
+        alone without the secret ever leaving the server."""
+        import hmac
+        out = []
+        with self.engine.connect() as conn:
+            for index, check in enumerate(checks):
+                what = f"Secret check {index + 1}"
+                if not isinstance(check, dict) or not isinstance(check.get("id"), str):
+                    raise BadRequest(f"{what} must be an object with id, property and value.")
+                rec = self._must_get(conn, check_id(check["id"]))
+                desc = self.types.get(rec.type)
+                name = check.get("property")
+                prop = desc.property(name) if desc is not None and isinstance(name, str) else None
+                if prop is None or not prop.password:
+                    raise BadRequest(f"{what}: {rec.type} {rec.id} has no password property '{name}'.")
+                value, key = check.get("value"), check.get("key")
+                if not isinstance(value, str) or (key is not None and not isinstance(key, str)):
+                    raise BadRequest(f"{what}: the value (and the key) of property '{name}' of {rec.id} must be text.")
+                stored = rec.properties.get(name)
+                if isinstance(stored, dict):
+                    stored = stored.get(key) if key is not None else None
+                elif key is not None:
+                    stored = None
+                clear = self.secrets.decrypt(stored) if isinstance(stored, str) and stored else None
+                out.append(clear is not None and hmac.compare_digest(clear.encode(), value.encode()))
+        return out
+
     def exists(self, ci_id: str) -> bool:
         try:
             ci_id = check_id(ci_id)

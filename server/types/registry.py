@@ -1,7 +1,7 @@
 """The type registry: every CI type known to the server, built-in and from plugins.
 
 Built-in types are synthetic.xml files in `server/plugins/builtin/`; users' plugins are `plugins/*.xml`
-in the server home. Both go through the same loader. `conf/deployit-defaults.properties` then
+and `ext/synthetic.xml` in the server home. Both go through the same loader. `conf/deployit-defaults.properties` then
 overrides property defaults (`<type>.<property>=<value>`, inherited by subtypes).
 """
 
@@ -297,15 +297,21 @@ def builtin_sources() -> list[tuple[str, bytes]]:
                   for entry in folder.iterdir() if entry.name.endswith(".xml") and not is_rules_file(entry.name))
 
 
-def load_registry(plugin_dir: Path | None = None, defaults: dict[str, str] | None = None) -> TypeRegistry:
-    """Built-in types plus every `*.xml` in plugin_dir (rules files excepted), with defaults applied."""
+def load_registry(plugin_dir: Path | None = None, defaults: dict[str, str] | None = None,
+                  ext_dir: Path | None = None) -> TypeRegistry:
+    """Built-in types plus every `*.xml` in plugin_dir (rules files excepted), then `synthetic.xml` in ext_dir
+    (where XL Deploy users keep their own types, next to `ext/xl-rules.xml`), with defaults applied."""
     registry = TypeRegistry()
     try:
         for source, text in builtin_sources():
             registry.add_xml(text, source)
+        paths = []
         if plugin_dir and plugin_dir.is_dir():
-            for path in sorted(p for p in plugin_dir.glob("*.xml") if not is_rules_file(p.name)):
-                registry.add_xml(path.read_bytes(), str(path))
+            paths += sorted(p for p in plugin_dir.glob("*.xml") if not is_rules_file(p.name))
+        if ext_dir and (ext_dir / "synthetic.xml").is_file():
+            paths.append(ext_dir / "synthetic.xml")
+        for path in paths:
+            registry.add_xml(path.read_bytes(), str(path))
     except SyntheticXmlError as exc:
         raise TypeSystemError(str(exc)) from None
     return registry.build(defaults)

@@ -222,12 +222,12 @@ def test_a_bad_file_says_where_and_writes_nothing(cli, api, landscape, body, mes
 
 @pytest.mark.parametrize("head, message", [
     ("apiVersion: xl-deploy/v1\nkind: Infra\nspec: []\n",
-     "bad.yaml, line 8: kind must be one of Applications, Infrastructure, Environments, Configuration, not 'Infra'."),
+     "bad.yaml, line 8: kind must be one of Applications, Infrastructure, Environments, Configuration, Users, "
+     "Roles, Permissions, Deployment, not 'Infra'."),
     ("apiVersion: xl-deploy/v1\nkind: Deployment\nspec: {}\n",
-     "bad.yaml, line 8: kind Deployment is not supported here; documents of kind Applications, Infrastructure, "
-     "Environments, Configuration describe repository CIs."),
-    ("apiVersion: xl-release/v1\nkind: Infrastructure\nspec: []\n",
-     "bad.yaml, line 7: apiVersion must be xl-deploy/v1, not 'xl-release/v1'."),
+     "bad.yaml, line 9: a Deployment needs 'package'."),
+    ("apiVersion: xl-deploy/v2\nkind: Infrastructure\nspec: []\n",
+     "bad.yaml, line 7: apiVersion must be xl-deploy/v1, not 'xl-deploy/v2'."),
     ("apiVersion: xl-deploy/v1\nkind: Infrastructure\nspec:\n- name: a\n  type: [x\n",
      "bad.yaml, line 12: the file is not valid YAML: expected ',' or ']', but got '<stream end>'."),
 ])

@@ -84,3 +84,38 @@ def test_a_broken_plugin_stops_the_server_with_a_clear_message(tmp_path):
         proc.start(timeout=20)
     assert "no.Such.Type" in str(failure.value)
     assert proc.proc.returncode == 2
+
+
+EXT_TYPES = """<synthetic xmlns="http://www.xebialabs.com/deployit/synthetic">
+  <type type="acme.Probe" extends="udm.BaseContainer" description="A type kept in ext/ as XL Deploy users do">
+    <property name="host" kind="ci" referenced-type="overthere.Host" as-containment="true"/>
+    <property name="interval" kind="integer" default="30"/>
+  </type>
+</synthetic>"""
+
+
+def test_types_in_ext_synthetic_xml_load_like_plugins(tmp_path):
+    home = tmp_path / "home"
+    (home / "ext").mkdir(parents=True)
+    (home / "ext" / "synthetic.xml").write_text(EXT_TYPES)
+    proc = ServerProcess(home).start()
+    try:
+        s = proc.session()
+        desc = s.get(proc.url + "/metadata/type/acme.Probe")
+        assert desc.status_code == 200, desc.text
+        assert {p["name"]: p.get("default") for p in desc.json()["properties"]}["interval"] == 30
+        assert s.post(proc.url + "/repository/ci/Infrastructure/h1", json={"type": "overthere.LocalHost"}).ok
+        assert s.post(proc.url + "/repository/ci/Infrastructure/h1/probe", json={"type": "acme.Probe"}).ok
+    finally:
+        proc.stop()
+
+
+def test_a_broken_ext_synthetic_xml_stops_the_server_like_a_broken_plugin(tmp_path):
+    home = tmp_path / "home"
+    (home / "ext").mkdir(parents=True)
+    (home / "ext" / "synthetic.xml").write_text('<synthetic><type type="acme.Bad" extends="udm.BaseContainer">')
+    proc = ServerProcess(home)
+    with pytest.raises(RuntimeError) as failure:
+        proc.start(timeout=20)
+    assert "ext/synthetic.xml: not a valid synthetic.xml file" in str(failure.value)
+    assert proc.proc.returncode == 2

@@ -97,7 +97,9 @@ def test_placement_in_directories_and_under_parents(api):
     create(api, f"{env_dir}/dict", "udm.Dictionary")
     client = create(api, f"{host}/mysql", "sql.MySqlClient")
     assert client["host"] == host  # the containing CI is the parent
-    moved = api.post(f"/repository/rename/{infra_dir}", params={"newName": unique("dir")}).json()["id"]
+    new_name = unique("dir")
+    assert api.post(f"/repository/rename/{infra_dir}", params={"newName": new_name}).json()["id"] == infra_dir
+    moved = f"Infrastructure/{new_name}"
     assert read(api, f"{moved}/host/mysql")["host"] == f"{moved}/host"
     other = create(api, f"Infrastructure/{unique('host')}", "overthere.LocalHost", os="UNIX")["id"]
     copied = api.post(f"/repository/copy/{moved}/host/mysql", params={"newId": f"{other}/mysql"})
@@ -142,15 +144,19 @@ def test_references_follow_move_and_rename(api, host):
     assert read(api, env)["members"] == [moved_host]
     assert read(api, dic)["restrictToContainers"] == [moved_host]
 
-    response = api.post(f"/repository/rename/{infra_dir}", params={"newName": "renamed-" + unique()})
+    new_name = "renamed-" + unique()
+    response = api.post(f"/repository/rename/{infra_dir}", params={"newName": new_name})
     assert response.status_code == 200, response.text
-    renamed_dir = response.json()["id"]
-    assert renamed_dir.startswith("Infrastructure/renamed-") and response.json()["type"] == "core.Directory"
+    # As XL Deploy: the answer is the CI under the id it was asked for.
+    assert response.json()["id"] == infra_dir and response.json()["type"] == "core.Directory"
+    renamed_dir = f"Infrastructure/{new_name}"
     final_host = f"{renamed_dir}/{host.split('/')[-1]}"
     assert exists(api, final_host) and not exists(api, moved_host)
     assert read(api, env)["members"] == [final_host]
 
-    new_dic = api.post(f"/repository/rename/{dic}", params={"newName": unique("dict")}).json()["id"]
+    dic_name = unique("dict")
+    assert api.post(f"/repository/rename/{dic}", params={"newName": dic_name}).ok
+    new_dic = f"{dic.rsplit('/', 1)[0]}/{dic_name}"
     assert read(api, env)["dictionaries"] == [new_dic]
     # the references moved too: the host is still protected, now naming its new referrers
     response = api.delete(f"/repository/ci/{final_host}")

@@ -105,7 +105,8 @@ def test_copy_move_rename(repo):
     assert moved.id == f"{folder}/moved" and moved.type == "udm.Application"
     assert not repo.exists(app_id) and repo.exists(f"{folder}/moved/1.0")
     renamed = repo.rename(f"{folder}/moved", "renamed")
-    assert renamed.id == f"{folder}/renamed" and renamed.type == "udm.Application"
+    # As XL Deploy (and the SDK's own test_rename_by_ID): the answer carries the id that was renamed.
+    assert renamed.id == f"{folder}/moved" and renamed.type == "udm.Application"
     assert repo.exists(f"{folder}/renamed/1.0") and not repo.exists(f"{folder}/moved")
 
 
@@ -114,7 +115,9 @@ def test_references_follow_a_rename_and_protect_a_delete(repo):
     env_id = f"Environments/{unique('env')}"
     repo.create_ci(ci(host_id, "overthere.LocalHost", os="UNIX"))
     repo.create_ci(ci(env_id, "udm.Environment", members=[host_id]))
-    new_host = repo.rename(host_id, "renamed-" + unique()).id
+    new_name = "renamed-" + unique()
+    assert repo.rename(host_id, new_name).id == host_id
+    new_host = f"Infrastructure/{new_name}"
     assert repo.read(env_id).members == [new_host]
     repo.delete(new_host)  # refused with a 409, which the SDK's delete does not report
     assert repo.exists(new_host)

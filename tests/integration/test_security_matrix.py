@@ -253,6 +253,14 @@ def _rename(w):
     return Call(f"/repository/rename/{w.host()}", params={"newName": unique("renamed")})
 
 
+@case("POST", "/repository/secrets/matches")
+def _secrets_match(w):
+    host = f"Infrastructure/{unique('ssh')}"
+    w.create({"id": host, "type": "overthere.SshHost", "os": "UNIX", "address": "a", "username": "u",
+              "password": "pw"})
+    return Call("/repository/secrets/matches", json=[{"id": host, "property": "password", "value": "pw"}])
+
+
 @case("GET", "/repository/query", "/repository/v2/query", "/repository/v3/query")
 def _query(w):
     return Call("", params={"type": "overthere.LocalHost"}, allowed="viewer", denied="nologin")

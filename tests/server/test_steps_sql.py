@@ -289,3 +289,23 @@ def test_every_builtin_executor_renders_to_valid_shell_without_the_password(tmp_
     assert subprocess.run(["sh", "-n"], input=text, text=True).returncode == 0
     if client not in ("generic", "sqlite"):
         assert "/tmp/x/.password" in text and "'/tmp/x/new/01 create.sql'" in text
+
+
+@pytest.mark.parametrize("client, home, command", [
+    ("mysql", "mySqlHome", "/opt/mysql/bin/mysql"), ("postgresql", "postgreSqlHome", "/opt/mysql/bin/psql"),
+    ("oracle", "oraHome", "/opt/mysql/bin/sqlplus"), ("db2", "db2Home", "/opt/mysql/bin/db2")])
+def test_the_install_home_xl_deploy_names_picks_the_client(tmp_path, client, home, command):
+    from server.engine.steps.base import Run
+    from server.engine.steps.cis import CiView
+    from server.engine.steps.render import render
+    from tests.server.steps_helpers import BUILTIN_SCRIPTS
+    h = Harness(tmp_path)
+    run = Run({"type": "sql", "parameters": {}}, h.context())
+    container = {"id": "Infrastructure/h/db", "type": "sql.PostgreSqlClient", "host": "Infrastructure/h",
+                 "clientHome": "/opt/other", home: "/opt/mysql", "sid": "ORCL"}
+    scope = {"container": CiView(run, ci=container), "username": "u", "passwordFile": None, "databaseName": None,
+             "sqlScriptToExecute": "/tmp/x/01.sql", "step": type("S", (), {"remoteWorkingDirectory": "/tmp/x"})()}
+    text = render(run, (BUILTIN_SCRIPTS / "sql" / f"{client}.sh").read_text(), scope, client)
+    assert command in text and "/opt/other" not in text
+    if client == "oracle":
+        assert "ORACLE_HOME=/opt/mysql" in text and "@ORCL" in text

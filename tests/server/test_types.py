@@ -148,3 +148,17 @@ def test_the_sample_plugin_loads(tmp_path):
     assert registry.deployed_types_for("tomcat.War", "tomcat.Server") == ["tomcat.DeployedWar"]
     assert registry.is_a("tomcat.War", "udm.Artifact")
     assert registry.get("overthere.SshHost").properties["datacenter"].category == "Placement"
+
+
+@pytest.mark.parametrize("client, names", [
+    ("sql.OracleClient", ["oraHome", "sid"]),
+    ("sql.MySqlClient", ["mySqlHome"]),
+    ("sql.PostgreSqlClient", ["postgreSqlHome"]),
+    ("sql.DB2Client", ["db2Home"]),
+])
+def test_sql_clients_take_the_properties_xl_deploys_database_plugin_defines(builtin, client, names):
+    """Definitions written for XL Deploy (YAML, scripts, exports) set the client's install home by XL Deploy's
+    own property name."""
+    props = builtin.get(client).properties
+    for name in names:
+        assert name in props and props[name].kind == PropertyKind.STRING and not props[name].required, name

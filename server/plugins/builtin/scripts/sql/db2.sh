@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs one SQL script with the DB2 command line processor. The CONNECT statement (with the password) goes into a
 # private file next to the scripts, never on a command line; -s stops at the first error.
-{% set client = (container.clientHome ~ "/bin/db2") if container.clientHome else "db2" %}
+{% set home = container.db2Home or container.clientHome %}
+{% set client = (home ~ "/bin/db2") if home else "db2" %}
 set -e
 input=${(step.remoteWorkingDirectory ~ "/.db2-input.sql")|sh_quote}
 umask 077

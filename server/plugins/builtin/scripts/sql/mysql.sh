@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs one SQL script with the MySQL client. The password reaches mysql through MYSQL_PWD, read from a private
 # file, never on a command line. In batch mode mysql stops at the first error with a non-zero exit code.
-{% set client = (container.clientHome ~ "/bin/mysql") if container.clientHome else "mysql" %}
+{% set home = container.mySqlHome or container.clientHome %}
+{% set client = (home ~ "/bin/mysql") if home else "mysql" %}
 {% if passwordFile %}
 MYSQL_PWD="$(cat ${passwordFile|sh_quote})"
 export MYSQL_PWD
