@@ -15,9 +15,10 @@ def createIfMissing(id, type, props={}):
     print "Creating %s" % id
     return repository.create(factory.configurationItem(id, type, props))
 
+createIfMissing('Infrastructure/%s' % name, 'core.Directory')
 envs = []
 for env in ['DEV', 'TEST', 'PROD']:
-    host = createIfMissing('Infrastructure/%s-%s-host' % (name, env), 'overthere.LocalHost', {'os': 'UNIX'})
+    host = createIfMissing('Infrastructure/%s/%s-host' % (name, env), 'overthere.LocalHost', {'os': 'UNIX'})
     envs.append(createIfMissing('Environments/%s-%s' % (name, env), 'udm.Environment', {'members': [host.id]}).id)
 
 # Release overview: define deployment pipeline
