@@ -1,8 +1,10 @@
 """Sending one mail through a mail.SmtpServer CI (its properties, password in clear).
 
 `smtpProperties` takes JavaMail's names, as XL Deploy does: `mail.smtp.ssl.enable=true` connects
-with TLS, `mail.smtp.starttls.enable=true` upgrades with STARTTLS, `mail.smtp.timeout` (ms) bounds
-each network operation (default 30 s). The server logs in when `username` is set.
+with TLS, `mail.smtp.starttls.enable=true` upgrades with STARTTLS, `mail.smtp.ssl.trust` (`*`, or
+host names separated by spaces) trusts those hosts' certificates without checking them (a self-signed
+mail server), `mail.smtp.timeout` (ms) bounds each network operation (default 30 s). The server logs
+in when `username` is set.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ def send(server: dict, mail: EmailMessage) -> None:
     except (TypeError, ValueError):
         timeout = DEFAULT_TIMEOUT
     context = ssl.create_default_context()
+    trusted = str(props.get("mail.smtp.ssl.trust", "")).split()
+    if "*" in trusted or host in trusted:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     if _flag(props, "mail.smtp.ssl.enable"):
         client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
     else:

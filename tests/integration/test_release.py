@@ -150,6 +150,26 @@ def test_a_mail_that_cannot_be_sent_is_logged_on_the_task_which_still_succeeds(a
     assert "Notification Configuration/mail-" in log and "ConnectionRefusedError" in log
 
 
+def test_starttls_to_a_mail_server_whose_certificate_is_trusted_by_smtp_properties(api, tmp_path):
+    box = SmtpServer(tls_folder=tmp_path).start()
+    try:
+        mail_server, action, trigger = (f"Configuration/{unique('smtp')}", f"Configuration/{unique('mail')}",
+                                        f"Configuration/{unique('trigger')}")
+        props = {"mail.smtp.starttls.enable": "true", "mail.smtp.ssl.trust": "127.0.0.1"}
+        create_all(api, [
+            {"id": mail_server, "type": "mail.SmtpServer", "host": "127.0.0.1", "port": box.port,
+             "fromAddress": "xld@example.com", "smtpProperties": props},
+            {"id": action, "type": "trigger.EmailNotification", "mailServer": mail_server,
+             "toAddresses": ["${task.owner}@example.com"], "subject": "over TLS: ${task.state}"},
+            {"id": trigger, "type": "trigger.TaskTrigger", "toState": "EXECUTED", "actions": [action]}])
+        app = LocalApp(api, triggers=[trigger])
+        assert run(api, _deploy(app, app.version("1.0", {"hello": "echo hello"})).json()["string"])["state"] == "EXECUTED"
+        got = box.wait_for(lambda m: m["mail"]["Subject"] == "over TLS: EXECUTED")
+        assert got["to"] == ["admin@example.com"]
+    finally:
+        box.stop()
+
+
 # -- pipeline view -----------------------------------------------------------------------------
 def test_the_pipeline_view_shows_each_environment_with_its_version_and_the_next_promotion(api):
     dev = LocalApp(api)
