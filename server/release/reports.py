@@ -64,6 +64,8 @@ class Reports:
         if filter_type and filter_type not in FILTERS:
             raise BadRequest(f"Query parameter 'filterType' must be one of {', '.join(FILTERS)}, not '{filter_type}'.")
         wanted = {str(i).strip("/") for i in filter_ids if str(i).strip("/")}
+        if wanted and not filter_type:
+            raise BadRequest("Give 'filterType' (application, environment or user) with the ids to filter on.")
         rows = []
         for record in self.tasks.list(None, None, archived=None):
             meta = record.get("metadata") or {}
@@ -91,9 +93,7 @@ class Reports:
             return row["user"] in wanted
         if filter_type == "environment":
             return row["environmentId"] in wanted or row["environment"] in wanted
-        if filter_type == "application":
-            return row["applicationId"] in wanted or row["application"] in wanted
-        raise BadRequest("Give 'filterType' (application, environment or user) with the ids to filter on.")
+        return row["applicationId"] in wanted or row["application"] in wanted
 
     def environments(self, environment: str | None = None, visible=lambda ci_id: True) -> list[dict]:
         """Every deployed application (of one environment when given): environment, application,
