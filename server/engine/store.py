@@ -69,7 +69,7 @@ class TaskStore:
                 for observer in self.observers:
                     try:
                         observer(task_id, path, old, new)
-                    except Exception:  # noqa: BLE001 - an observer never breaks a state change
+                    except Exception:  # an observer never breaks a state change
                         logging.getLogger(__name__).exception("Task state observer failed")
 
     # -- creating and reading ------------------------------------------------------------------

@@ -65,7 +65,7 @@ class Notifier:
                 continue
             try:
                 self._handle(*item)
-            except Exception:  # noqa: BLE001 - notifications never stop the server
+            except Exception:  # notifications never stop the server
                 log.exception("Notification for task %s failed", item[0])
 
     # -- matching ------------------------------------------------------------------------------
@@ -135,7 +135,7 @@ class Notifier:
             scope = variables(self.repository, self.types, record, progress, steps, deployed_application,
                               action.id, step)
             self._email(action, env, scope)
-        except Exception as exc:  # noqa: BLE001 - reported on the task, never raised into it
+        except Exception as exc:
             where = path or self._last_started(steps, progress)
             line = f"{now_iso()} Notification {action.id} was not sent: {type(exc).__name__}: {exc}\n"
             log.warning("Task %s: %s", record["id"], line.strip())
@@ -150,7 +150,9 @@ class Notifier:
         return steps[0] if steps else None
 
     def _email(self, action, env, scope: dict) -> None:
-        from ..engine.steps.render import ENV  # Jinja2 in FreeMarker's syntax, as the template step uses
+        from ..engine.steps.render import (
+            ENV,  # Jinja2 in FreeMarker's syntax, as the template step uses
+        )
         props = self.repository.decrypted(action)
         server_id = props.get("mailServer") or env.properties.get("smtpServer") or DEFAULT_SMTP
         server_rec = self._read(server_id)

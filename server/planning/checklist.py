@@ -51,7 +51,7 @@ def guarded_changes(types, version_type: str, before: dict, after: dict) -> dict
     if desc is None:
         return {}
     out = {}
-    for name, prop in desc.properties.items():
+    for name in desc.properties:
         roles_prop = desc.property(ROLES + name[len(SATISFIES):]) if name.startswith(SATISFIES) else None
         if roles_prop is None:
             continue

@@ -15,8 +15,8 @@ import csv
 import io
 from datetime import datetime
 
-from ..errors import BadRequest
 from ..engine.reading import _day_bound
+from ..errors import BadRequest
 from ..repository.ids import name_of, parent_of
 
 REPORT_TYPES = {"INITIAL": "Initial", "UPGRADE": "Update", "UNDEPLOY": "Undeployment", "ROLLBACK": "Rollback"}

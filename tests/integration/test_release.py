@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import pytest
 
@@ -15,7 +15,7 @@ from tests.integration.security_helpers import PASSWORD, assign, create_user, gr
 from tests.integration.tasks_helpers import LocalApp, create_all, run
 from tests.support.smtp import SmtpServer, free_port
 
-TODAY = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+TODAY = datetime.now(UTC).strftime("%Y-%m-%d")
 
 
 @pytest.fixture(scope="module")

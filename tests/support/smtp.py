@@ -31,7 +31,7 @@ def _tls_context(folder):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + datetime.timedelta(days=1))
@@ -50,7 +50,7 @@ class _Handler:
     def __init__(self, box):
         self.box = box
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         mail = message_from_bytes(envelope.content, policy=policy.default)
         self.box._received(envelope.mail_from, list(envelope.rcpt_tos), mail, session.authenticated)
         return "250 OK"
@@ -76,7 +76,7 @@ class SmtpServer:
             self.mails.append({"from": sender, "to": recipients, "mail": mail, "authenticated": authenticated})
             self._cond.notify_all()
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self.controller.start()
         return self
 
