@@ -135,7 +135,7 @@ class Notifier:
             scope = variables(self.repository, self.types, record, progress, steps, deployed_application,
                               action.id, step)
             self._email(action, env, scope)
-        except Exception as exc:
+        except Exception as exc:  # reported on the task, never raised into it
             where = path or self._last_started(steps, progress)
             line = f"{now_iso()} Notification {action.id} was not sent: {type(exc).__name__}: {exc}\n"
             log.warning("Task %s: %s", record["id"], line.strip())
