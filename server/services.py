@@ -16,7 +16,10 @@ from .engine.reading import TaskViews
 from .engine.store import TaskStore
 from .exchange.tasks import Exchange
 from .planning.adapter import DeploymentService, load_rules
+from .release.pipeline import Pipelines
+from .release.reports import Reports
 from .maintenance import gc as garbage
+from .notifications.triggers import Notifier
 from .maintenance.mode import ServerMode
 from .packages.archives import ArchiveLimits
 from .packages.limits import PackageLimits
@@ -55,6 +58,9 @@ class Services:
     exchange: Exchange | None = None
     gc: garbage.GarbageCollector | None = None
     mode: ServerMode = field(default_factory=ServerMode)
+    pipelines: Pipelines | None = None
+    notifier: Notifier | None = None
+    reports: Reports | None = None
     # Set by deployit-server (server/main.py): ends the process cleanly, as SIGTERM does.
     request_shutdown: Callable[[], None] | None = None
 
@@ -78,6 +84,8 @@ def build_services(config: ServerConfig) -> Services:
     repository.security_changed = security.invalidate
     rules = load_rules(config.home, types)
     tasks = TaskStore(engine)
+    notifier = Notifier(repository, types, tasks, config.home)
+    tasks.observers.append(notifier.observe)
     deployments = DeploymentService(repository, types, secrets, rules, tasks)
     packages = PackageService.from_config(repository, types, config)
     props = config.properties or {}
@@ -93,11 +101,13 @@ def build_services(config: ServerConfig) -> Services:
                                          _seconds(props, "gc.grace.seconds", garbage.DEFAULT_GRACE))
     task_engine.server_steps[garbage.STEP_TYPE] = collector.step
     packages.authorize = policy.package_import
+    repository.check_change = policy.checklist_change
     return Services(config=config, engine=engine, types=types, secrets=secrets, repository=repository, users=users,
                     packages=packages, tasks=tasks, deployments=deployments, task_engine=task_engine,
                     task_views=TaskViews(tasks, task_engine), controls=ControlTasks(repository, types, tasks),
                     security=security, policy=policy, audit=Audit(engine, config.log_dir), gc=collector,
-                    exchange=exchange)
+                    exchange=exchange, pipelines=Pipelines(repository, types), reports=Reports(repository, types, tasks),
+                    notifier=notifier)
 
 
 def _seconds(props: dict, key: str, default: float) -> float:

@@ -19,6 +19,7 @@ from ..taskrecords import TaskState, task_views
 from ..upload import MultipartFile
 from .base import CliObject, signature
 from .deployment import TaskHandle
+from .release import ReleaseMethods
 from .repository import id_of
 from .task2 import task_id_of
 
@@ -137,7 +138,7 @@ class ServerState:
     __str__ = __repr__
 
 
-class Deployit(CliObject):
+class Deployit(ReleaseMethods, CliObject):
     name = "deployit"
     description = "The main gateway to interfacing with XL Deploy."
 

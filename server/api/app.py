@@ -19,7 +19,8 @@ from starlette.routing import Mount, Route
 
 from ..errors import DeployitError, PayloadTooLarge
 from ..text import control_character, shown, storable
-from . import control, deployment, exchange, metadata, packages, repository, security, server_admin, server_info, tasks
+from . import (control, deployment, exchange, metadata, packages, release, repository, security, server_admin,
+               server_info, tasks)
 from .guard import admin_only
 
 log = logging.getLogger(__name__)
@@ -307,7 +308,7 @@ def lifespan_of(services):
 def api_routes() -> list:
     """Every REST route (relative to the REST prefix)."""
     return repository.routes + metadata.routes + server_info.routes + packages.routes + deployment.routes + \
-        tasks.routes + control.routes + security.routes + exchange.routes + server_admin.routes
+        tasks.routes + control.routes + security.routes + exchange.routes + server_admin.routes + release.routes
 
 
 def guarded_routes() -> list:

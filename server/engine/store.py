@@ -19,6 +19,7 @@ rollback task by `POST /deployment/rollback/{id}`). Stored in the `tasks` row:
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import uuid
 
@@ -51,6 +52,26 @@ class TaskStore:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._write_lock = threading.RLock()
+        # Called after each committed state change as observer(task_id, step_path | None, old, new), on the
+        # writer's thread: an observer must return at once (server/notifications queues the work).
+        self.observers: list = []
+
+    def _state_before(self, conn: Connection, task_id: str, path: str | None) -> str | None:
+        if not self.observers:
+            return None
+        if path is None:
+            return conn.execute(select(tasks.c.state).where(tasks.c.id == task_id)).scalar()
+        return conn.execute(select(task_progress.c.state).where(and_(
+            task_progress.c.task_id == task_id, task_progress.c.path == path))).scalar()
+
+    def _changed(self, task_id: str, changes: list) -> None:
+        for path, old, new in changes:
+            if new != old:
+                for observer in self.observers:
+                    try:
+                        observer(task_id, path, old, new)
+                    except Exception:  # an observer never breaks a state change
+                        logging.getLogger(__name__).exception("Task state observer failed")
 
     # -- creating and reading ------------------------------------------------------------------
     def create(self, *, task_type: str, description: str, owner: str, metadata: dict, block: dict,
@@ -111,7 +132,10 @@ class TaskStore:
         """Change columns of a task; dict and list values (block, metadata...) are stored as JSON."""
         encoded = {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in values.items()}
         with self._write_lock, self.engine.begin() as conn:
+            old = self._state_before(conn, task_id, None) if "state" in values else None
             conn.execute(update(tasks).where(tasks.c.id == task_id).values(**encoded))
+        if "state" in values:
+            self._changed(task_id, [(None, old, values["state"])])
 
     def claim(self, task_id: str, node: str, started_at: str) -> bool:
         """QUEUED -> EXECUTING for this server, unless another server of a shared repository was first."""
@@ -119,7 +143,9 @@ class TaskStore:
             result = conn.execute(update(tasks).where(and_(tasks.c.id == task_id, tasks.c.state == "QUEUED")).values(
                 state="EXECUTING", node=node, completed_at=None,
                 started_at=func.coalesce(tasks.c.started_at, started_at)))
-            return result.rowcount == 1
+        if result.rowcount == 1:
+            self._changed(task_id, [(None, "QUEUED", "EXECUTING")])
+        return result.rowcount == 1
 
     def delete(self, task_id: str) -> None:
         """Remove a task without history (a PENDING task cancelled before it ever ran)."""
@@ -156,8 +182,11 @@ class TaskStore:
                      failed_step: str | None = None) -> None:
         """Change blocks and steps ({path: {column: value}}) and optionally the task row, in one
         transaction; `failed_step` adds one to that step's and the task's failure counts."""
+        changed = []
         with self._write_lock, self.engine.begin() as conn:
             for path, values in changes.items():
+                if "state" in values:
+                    changed.append((path, self._state_before(conn, task_id, path), values["state"]))
                 conn.execute(update(task_progress).where(and_(
                     task_progress.c.task_id == task_id, task_progress.c.path == path)).values(**values))
             if failed_step is not None:
@@ -167,8 +196,11 @@ class TaskStore:
             task_values = dict(task or {})
             if failed_step is not None:
                 task_values["failures"] = tasks.c.failures + 1
+            if "state" in task_values:
+                changed.append((None, self._state_before(conn, task_id, None), task_values["state"]))
             if task_values:
                 conn.execute(update(tasks).where(tasks.c.id == task_id).values(**task_values))
+        self._changed(task_id, changed)
 
     def insert_step(self, task_id: str, block: dict, block_id: str, number: int) -> None:
         """Store a block tree in which a step was inserted as step `number` of block `block_id`: the

@@ -22,7 +22,9 @@ Validation (`validate`, and before a task is created) attaches messages to deplo
 properties without a value, values that do not fit the property's kind, regex rules, unresolved
 placeholders left in required properties, file placeholders without a value, a deployable or
 container that is not part of the deployment, and a deployed id that another deployed application
-owns or that two deployeds of the deployment share (deployeds are never shared).
+owns or that two deployeds of the deployment share (deployeds are never shared). A version that does
+not satisfy the environment's deployment checklist gets one message on the deployed application
+(property `version`) naming the unmet `satisfies<Condition>` properties.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import uuid
 
 from ..errors import BadRequest, Conflict
 from ..types import PropertyKind, TypeRegistry
+from . import checklist
 from .convert import effective, is_empty, problem, to_kind
 from .dictionaries import PATTERN, EffectiveDictionary, property_key_candidates
 from .matching import TypeMatcher, tags_match
@@ -516,4 +519,20 @@ def validate(deployment: Deployment, snap: Snapshot, types: TypeRegistry, mapper
                                              f"Two deployeds have the id {deployed.id}; a deployable can be "
                                              f"deployed to a container only once.", ERROR))
         seen[deployed.id] = deployed
+    deployment.messages = [m for m in deployment.messages if m.property != "version"]
+    refused = checklist_refusal(deployment, snap, types)
+    if refused:
+        deployment.messages.append(Message(snap.version, "version", refused, ERROR))
     return deployment
+
+
+def checklist_refusal(deployment: Deployment, snap: Snapshot, types: TypeRegistry) -> str | None:
+    """The sentence refusing a deployment whose version does not satisfy the environment's deployment
+    checklist (server/planning/checklist.py), or None; undeployments have no checklist."""
+    if deployment.type == UNDEPLOYMENT:
+        return None
+    environment, version = snap.get(snap.environment), snap.get(snap.version)
+    if environment is None or version is None:
+        return None
+    missing = checklist.unmet(types, environment.type, environment.properties, version.type, version.properties)
+    return checklist.refusal(version.id, environment.id, missing) if missing else None

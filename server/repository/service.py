@@ -123,6 +123,9 @@ class Repository:
         # check_file(ci_id, ci_type, filename, stream) may refuse an artifact's file before it is stored:
         # the package limits for archives and folders (packages.archives), whichever way the file comes.
         self.check_file = check_file
+        # check_change(user, ci_id, ci_type, before | None, after, lookup) may refuse a create or an update
+        # for who makes it (the deployment checklist's roles, security.policy); lookup reads in the transaction.
+        self.check_change = None
         # SQLite allows one writer; serialising writers in-process avoids lock upgrade failures.
         self._write_lock = threading.RLock()
         # Called after a delete, move or rename changed the permissions set on directories (which
@@ -361,6 +364,8 @@ class Repository:
         if batch.type_of(ci_id) is not None:
             raise Conflict(f"Repository entity {ci_id} already exists.")
         stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs)
+        if self.check_change is not None:
+            self.check_change(user, ci_id, ci_type, None, stored, lambda i: self._get(batch.conn, i))
         self._store_file(batch.conn, ci_id, ci_type, stored, file)
         stamp = values.now_iso()
         created_by, created_at = created or (user, stamp)
@@ -472,6 +477,8 @@ class Repository:
                            f"(stale $token); read it again and retry.")
         data = values.unmask(self.types.get(ci_type), data, current.properties)
         stored = self._prepare(lambda i: self._type_of(conn, i), ci_id, data, ci_type)
+        if self.check_change is not None:
+            self.check_change(user, ci_id, ci_type, current.properties, stored, lambda i: self._get(conn, i))
         keep_file = file is None and "checksum" not in data
         if keep_file and "checksum" in current.properties:
             stored["checksum"] = current.properties["checksum"]

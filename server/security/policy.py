@@ -14,11 +14,15 @@ a package, importing, deploying, rolling back, and acting on someone's task.
   `task#takeover` takes a task over; `task#assign` lets owners hand their tasks to someone else
   (admins assign any task). A rollback is the owner's or an admin's, with the deploy permission that
   undoes the task's kind (INITIAL: deploy#undeploy, UPDATE: deploy#upgrade, UNDEPLOY: deploy#initial).
+- Changing a version's `satisfies<Condition>` (a deployment checklist item) that has a hidden
+  `roles<Condition>` needs one of those roles (admins always may); on a version being created
+  (imported) only when its application's `verifyChecklistPermissionsOnCreate` is true.
 """
 
 from __future__ import annotations
 
 from ..errors import BadRequest, Forbidden, NotFound
+from ..planning import checklist
 from ..refs import reference as _ref
 from ..repository.ids import parent_of
 from . import permissions as P
@@ -42,6 +46,28 @@ class Policy:
             return None
 
     # -- repository ----------------------------------------------------------------------------
+    def checklist_change(self, user: str, ci_id: str, ci_type: str, before: dict | None, after: dict,
+                         lookup) -> None:
+        """The repository's write check (Repository.check_change): refuse a change of a checklist item
+        guarded by roles the user has none of. `lookup(id)` reads a CI inside the writing transaction."""
+        if not self.types.is_a(ci_type, "udm.Version"):
+            return
+        if before is None:
+            app = lookup(parent_of(ci_id)) if parent_of(ci_id) else None
+            if app is None or app.properties.get("verifyChecklistPermissionsOnCreate") is not True:
+                return
+        guarded = checklist.guarded_changes(self.types, ci_type, before or {}, after)
+        if not guarded:
+            return
+        checker = self.security.checker()
+        if checker.is_admin(user):
+            return
+        mine = checker.roles(user)
+        for name, roles in guarded.items():
+            if not mine & set(roles):
+                raise Forbidden(f"User {user} may not change {name} on {ci_id}: only members of "
+                                f"{' or '.join(roles)} may satisfy that checklist item.")
+
     def _with_descendants(self, ci_id: str) -> list:
         """The CI (when it exists) and every CI below it, parents first."""
         try:

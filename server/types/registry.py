@@ -149,6 +149,9 @@ class TypeRegistry:
             desc.properties = dict(parent.properties)
             desc.methods = dict(parent.methods)
         desc.interfaces = interfaces
+        for iface in interfaces:  # properties declared on an interface (e.g. a type-modification of
+            for prop_name, prop in self.types[iface].properties.items():  # udm.Version) reach its classes
+                desc.properties.setdefault(prop_name, prop)
         for pspec in spec.properties:
             inherited = desc.properties.get(pspec.attrs["name"])
             desc.properties[pspec.attrs["name"]] = self._property(pspec, name, inherited)

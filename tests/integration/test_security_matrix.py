@@ -515,6 +515,25 @@ def _add_pause(w):
     return Call("", params={"id": w.task(), "path": STEP})
 
 
+# release overview and reports
+@case("GET", "/release/pipeline/{id:path}")
+def _pipeline(w):
+    app, pipeline = f"Applications/{unique('app')}", f"Configuration/{unique('pipeline')}"
+    w.create({"id": pipeline, "type": "release.DeploymentPipeline", "pipeline": []},
+             {"id": app, "type": "udm.Application", "pipeline": pipeline})
+    return Call(f"/release/pipeline/{app}")
+
+
+@case("GET", "/internal/reports/tasks", "/internal/reports/environments")
+def _release_reports(w):
+    return Call("")
+
+
+@case("POST", "/internal/reports/tasks")
+def _release_reports_filtered(w):
+    return Call("", params={"filterType": "environment"}, json=[{"id": "Environments", "type": "internal.Root"}])
+
+
 # control tasks
 @case("GET", "/control/prepare/{name}/{ci:path}")
 def _control_prepare(w):
