@@ -34,7 +34,7 @@ def _packages(request: Request) -> PackageService:
 
 def _version(request: Request, rec):
     audit(request, rec.id)
-    return ok(services(request).repository.to_json(rec))
+    return ok(services(request).repository.to_json(rec), "ci")
 
 
 @needs("login")

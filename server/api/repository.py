@@ -79,14 +79,14 @@ async def read_ci(request: Request):
     if ci_id == "read":  # xldeploy-py reads many CIs with GET /repository/ci/read and a list body
         ids = ref_ids(await json_body(request, list))
         require_each(request, READ, ids)
-        return ok([repo.to_json(r) for r in await call(repo.read_many, ids)])
+        return ok([repo.to_json(r) for r in await call(repo.read_many, ids)], "cis")
     require(request, READ, ci_id)
     version = request.query_params.get("version")
     if version:
         rec = await call(repo.read_version, ci_id, int_param(request, "version", 0))
     else:
         rec = await call(repo.read, ci_id)
-    return ok(repo.to_json(rec))
+    return ok(repo.to_json(rec), "ci")
 
 
 @needs("repo#edit on the CI")
@@ -98,7 +98,7 @@ async def create_ci(request: Request):
     if str(data["id"]).strip("/") != _id(request).strip("/"):
         raise BadRequest(f"The id in the body ({data['id']}) does not match the id in the path ({_id(request)}).")
     rec = await call(repo.create, data, user(request), upload)
-    return ok(repo.to_json(rec))
+    return ok(repo.to_json(rec), "ci")
 
 
 @needs("repo#edit on the CI")
@@ -107,7 +107,7 @@ async def update_ci(request: Request):
     repo = _repo(request)
     data, upload = await _ci_with_file(request)
     rec = await call(repo.update, _id(request), data, user(request), upload)
-    return ok(repo.to_json(rec))
+    return ok(repo.to_json(rec), "ci")
 
 
 @needs("repo#edit on the CI and all below it (import#remove for a package)")
@@ -125,7 +125,7 @@ async def create_cis(request: Request):
     audit(request, *ids)
     require_each(request, REPO_EDIT, ids)
     recs = await call(repo.create_many, items, user(request))
-    return ok([repo.to_json(r) for r in recs])
+    return ok([repo.to_json(r) for r in recs], "cis")
 
 
 @needs("repo#edit on each CI")
@@ -136,7 +136,7 @@ async def update_cis(request: Request):
     audit(request, *ids)
     require_each(request, REPO_EDIT, ids)
     recs = await call(repo.update_many, items, user(request))
-    return ok([repo.to_json(r) for r in recs])
+    return ok([repo.to_json(r) for r in recs], "cis")
 
 
 @needs("read on each CI", changes=False)
@@ -145,7 +145,7 @@ async def read_cis(request: Request):
     ids = ref_ids(await json_body(request, list))
     require_each(request, READ, ids)
     recs = await call(repo.read_many, ids)
-    return ok([repo.to_json(r) for r in recs])
+    return ok([repo.to_json(r) for r in recs], "cis")
 
 
 @needs("repo#edit on each CI and all below it (import#remove for a package)")
@@ -177,7 +177,7 @@ async def copy_ci(request: Request):
     await check(request, policy(request).subtree, _id(request), READ)
     repo = _repo(request)
     rec = await call(repo.copy, _id(request), _required_param(request, "newId"), user(request))
-    return ok(repo.to_json(rec))
+    return ok(repo.to_json(rec), "ci")
 
 
 @needs("repo#edit on the CI (and all below it) and on newId")
@@ -186,7 +186,7 @@ async def move_ci(request: Request):
     await check(request, policy(request).subtree, _id(request), REPO_EDIT)
     repo = _repo(request)
     rec = await call(repo.move, _id(request), _required_param(request, "newId"), user(request))
-    return ok(repo.to_json(rec))
+    return ok(repo.to_json(rec), "ci")
 
 
 @needs("repo#edit on the CI (and all below it)")
@@ -194,7 +194,7 @@ async def rename_ci(request: Request):
     await check(request, policy(request).subtree, _id(request), REPO_EDIT)
     repo = _repo(request)
     rec = await call(repo.rename, _id(request), _required_param(request, "newName"), user(request))
-    return ok(repo.to_json(rec))
+    return ok(repo.to_json(rec), "ci")
 
 
 def _query_args(request: Request) -> dict:
@@ -226,13 +226,13 @@ async def _readable_query(request: Request):
 async def query(request: Request):
     """List of CI references `{"ref": id, "type": type}`, ordered by id."""
     recs = await _readable_query(request)
-    return ok([{"ref": r.id, "type": r.type} for r in recs])
+    return ok([{"ref": r.id, "type": r.type} for r in recs], "list")
 
 
 @needs("login; answers only the CIs the caller may read")
 async def query_v3(request: Request):
     recs = await _readable_query(request)
-    return ok([{"ref": r.id, "type": r.type, "lastModified": r.modified_at} for r in recs])
+    return ok([{"ref": r.id, "type": r.type, "lastModified": r.modified_at} for r in recs], "list")
 
 
 @needs("read on the CI")
@@ -240,7 +240,7 @@ async def history(request: Request):
     """Versions of a CI, oldest first: version, revision, action, changedBy, changedAt."""
     require(request, READ, _id(request))
     entries = await call(_repo(request).history, _id(request))
-    return ok([{k: v for k, v in e.items() if not k.startswith("_")} for e in entries])
+    return ok([{k: v for k, v in e.items() if not k.startswith("_")} for e in entries], "history")
 
 
 @needs("read on the CI")
