@@ -16,6 +16,7 @@ from ..errors import BadRequest
 from ..packages.service import PackageService
 from .common import call, json_body, ok, read_body, services, user
 from ..security.permissions import IMPORT_INITIAL, IMPORT_UPGRADE
+from . import xmlwire
 from .guard import audit, needs, security
 
 
@@ -79,13 +80,16 @@ async def upload(request: Request):
 
 @needs("import#initial (first version) or import#upgrade on the application")
 async def fetch(request: Request):
-    """Body: the URL, as a JSON string or plain text (XL Deploy's deprecated form of fetch2)."""
+    """Body: the URL, as plain text, a JSON string or `<string>url</string>` (XL Deploy's deprecated form
+    of fetch2)."""
     _may_import(request)
     raw = (await read_body(request)).decode("utf-8", "replace").strip()
     try:
         url = json.loads(raw) if raw.startswith('"') else raw
     except ValueError:
         url = raw
+    if raw.startswith("<"):
+        url = xmlwire.read(raw.encode("utf-8"), services(request).types)
     if not isinstance(url, str) or not url:
         raise BadRequest("The body must be the URL of the package to fetch.")
     rec = await call(_packages(request).import_url, url, user(request))

@@ -17,7 +17,10 @@ from ..refs import body_ids, ref_ids
 from ..repository.service import ArtifactUpload, StillReferenced
 from ..security.permissions import READ, REPO_EDIT
 from .common import boolean, call, int_param, json_body, json_too_large, no_content, ok, services, user
+from . import xmlwire
 from .guard import audit, check, needs, policy, require, require_each, security
+
+CI_PART_TYPES = ("application/json", "application/xml", "text/xml")  # a file part of these types is the CI
 
 
 def _repo(request: Request):
@@ -37,8 +40,19 @@ async def _json_part(request: Request, part) -> str:
     return raw.decode("utf-8")
 
 
+def _ci_part(request: Request, text: str):
+    """The CI part of an upload, in XML or JSON."""
+    if text.lstrip().startswith("<"):
+        return xmlwire.read(text.encode("utf-8"), services(request).types)
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"The CI part of the upload is not valid JSON: {exc}.") from None
+
+
 async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
-    """The CI body, and its file when the request is multipart (as XL Deploy's artifact upload)."""
+    """The CI body, and its file when the request is multipart (as XL Deploy's artifact upload: the CI in
+    a part `configurationItem`, JSON or XML, the file in another)."""
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/"):
         return await json_body(request, dict), None
@@ -49,17 +63,14 @@ async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
     ci_data, upload = None, None
     for key, value in form.multi_items():
         if hasattr(value, "filename") and value.filename is not None and getattr(value, "content_type", "") \
-                not in ("application/json",):
+                not in CI_PART_TYPES:
             upload = ArtifactUpload(filename=value.filename, stream=value.file)
         else:
             text = value if isinstance(value, str) else await _json_part(request, value)
-            if key in ("configurationItem", "ci", "json") or (ci_data is None and text.lstrip().startswith("{")):
-                try:
-                    ci_data = json.loads(text)
-                except (ValueError, RecursionError) as exc:
-                    raise BadRequest(f"The CI part of the upload is not valid JSON: {exc}.") from None
+            if key in ("configurationItem", "ci", "json") or (ci_data is None and text.lstrip()[:1] in ("{", "<")):
+                ci_data = _ci_part(request, text)
     if not isinstance(ci_data, dict):
-        raise BadRequest("The upload must have a part 'configurationItem' holding the CI as a JSON object.")
+        raise BadRequest("The upload must have a part 'configurationItem' holding the CI as a JSON object or in XML.")
     return ci_data, upload
 
 
