@@ -20,7 +20,8 @@ from .common import boolean, call, int_param, json_body, json_too_large, no_cont
 from . import xmlwire
 from .guard import audit, check, needs, policy, require, require_each, security
 
-CI_PART_TYPES = ("application/json", "application/xml", "text/xml")  # a file part of these types is the CI
+CI_PART_NAMES = ("configurationItem", "ci", "json")  # the part holding the CI, even as a file (curl -F ci=@ci.xml)
+CI_PART_TYPES = ("application/json", "application/xml", "text/xml")  # a file part of these types is the CI too
 
 
 def _repo(request: Request):
@@ -57,17 +58,19 @@ async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
     if not content_type.startswith("multipart/"):
         return await json_body(request, dict), None
     try:
-        form = await request.form(max_files=1, max_fields=20)
+        form = await request.form(max_files=2, max_fields=20)  # the file, and the CI when sent as one
     except ValueError as exc:  # python-multipart's parse errors
         raise BadRequest(f"The multipart upload is malformed: {exc}.") from None
     ci_data, upload = None, None
     for key, value in form.multi_items():
-        if hasattr(value, "filename") and value.filename is not None and getattr(value, "content_type", "") \
-                not in CI_PART_TYPES:
+        if key not in CI_PART_NAMES and hasattr(value, "filename") and value.filename is not None \
+                and getattr(value, "content_type", "") not in CI_PART_TYPES:
+            if upload is not None:
+                raise BadRequest("The upload holds 2 files besides the CI; send one.")
             upload = ArtifactUpload(filename=value.filename, stream=value.file)
         else:
             text = value if isinstance(value, str) else await _json_part(request, value)
-            if key in ("configurationItem", "ci", "json") or (ci_data is None and text.lstrip()[:1] in ("{", "<")):
+            if key in CI_PART_NAMES or (ci_data is None and text.lstrip()[:1] in ("{", "<")):
                 ci_data = _ci_part(request, text)
     if not isinstance(ci_data, dict):
         raise BadRequest("The upload must have a part 'configurationItem' holding the CI as a JSON object or in XML.")

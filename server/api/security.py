@@ -177,13 +177,13 @@ async def revoke(request: Request):
 
 @needs("login (the caller's own permissions)")
 async def my_permissions(request: Request):
-    return ok(await call(security(request).user_permissions, user(request)), "permissions")
+    return ok(await call(security(request).user_permissions, user(request)), "granted-permissions")
 
 
 @needs(EDIT)
 async def role_permissions(request: Request):
     return ok(await call(security(request).role_permissions, user(request), request.path_params["role"]),
-              "permissions")
+              "granted-permissions")
 
 
 @needs("login (checks the caller)")
