@@ -137,8 +137,7 @@ class XmlClient:
     # -- deployments and tasks ---------------------------------------------------------------------
     def deployment_element(self, deployment: dict) -> ET.Element:
         root = ET.Element("deployment", id=deployment["id"], type=deployment["type"])
-        app = {k: v for k, v in deployment["application"].items()
-               if not k.startswith("$") and k != "validation-messages" and v is not None}
+        app = {k: v for k, v in _settable(deployment["application"]).items() if not k.startswith("$")}
         ET.SubElement(root, "application").append(self.ci_element(app))
         deployeds = ET.SubElement(root, "deployeds")
         for deployed in deployment["deployeds"]:
@@ -146,7 +145,7 @@ class XmlClient:
         for key in ("deployables", "containers"):
             node = ET.SubElement(root, key)
             for ref in deployment[key]:
-                ET.SubElement(node, "ci", ref=ref["ref"], type=ref["type"])
+                ET.SubElement(node, "ci", ref=ref.get("ref") or ref["id"], type=ref["type"])
         ET.SubElement(root, "requiredDeployments")
         return root
 
