@@ -360,9 +360,10 @@ class Reader:
             return [self.value(c) for c in children]
         data = dict(el.attrib)
         for child in children:
-            if child.tag in data:
-                raise BadRequest(f"Element <{child.tag}> appears twice in <{tag}>.")
-            data[child.tag] = self.value(child)
+            key = child.get("key") if child.tag == "entry" and "key" in child.attrib else child.tag
+            if key in data:
+                raise BadRequest(f"Element <{key}> appears twice in <{tag}>.")
+            data[key] = self.value(child) if len(child) or child.tag != "entry" else (child.text or "")
         return data
 
     def ci(self, el: Element) -> dict:

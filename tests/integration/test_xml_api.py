@@ -24,7 +24,9 @@ PLUGIN = """<synthetic xmlns="http://www.xebialabs.com/deployit/synthetic">
     <property name="text" required="false"/>
     <property name="count" kind="integer" required="false"/>
     <property name="enabled" kind="boolean" required="false"/>
-    <property name="level" kind="enum" default="low"><enum-values><value>low</value><value>high</value></enum-values></property>
+    <property name="level" kind="enum" default="low">
+      <enum-values><value>low</value><value>high</value></enum-values>
+    </property>
     <property name="since" kind="date" required="false"/>
     <property name="host" kind="ci" referenced-type="overthere.Host" required="false"/>
     <property name="peers" kind="set_of_ci" referenced-type="udm.Container" required="false"/>
@@ -328,7 +330,8 @@ def test_the_documented_sample_rest_calls(server, xml):
     response = curl(server, "PUT", f"/repository/ci/{env}", ET.tostring(doc), "application/xml")
     assert [e.attrib["ref"] for e in ET.fromstring(response.content).find("members")] == [ssh, local]
     # Delete a CI that the environment still refers to: refused with the documented sentence.
-    error(curl(server, "DELETE", f"/repository/ci/{local}"), 409, f"Repository entity {local} is still referenced by {env}")
+    error(curl(server, "DELETE", f"/repository/ci/{local}"), 409,
+          f"Repository entity {local} is still referenced by {env}")
     # Remove it from the environment, then the delete succeeds.
     doc = ET.fromstring(curl(server, "GET", f"/repository/ci/{env}").content)
     members = doc.find("members")
@@ -463,8 +466,8 @@ def test_security_and_server_calls_in_xml(server, xml):
     error(as_user.call("GET", "/repository/ci/Infrastructure", expect=(403,)), 403, user)
     assert xml.xml("GET", "/server/info").find("version").text
     assert xml.xml("GET", "/server/state").find("current-mode").text == "RUNNING"
-    refused = as_user.call("POST", "/repository/ci/Infrastructure/theirs", '<core.Directory id="Infrastructure/theirs"/>',
-                           expect=(403,))
+    refused = as_user.call("POST", "/repository/ci/Infrastructure/theirs",
+                           '<core.Directory id="Infrastructure/theirs"/>', expect=(403,))
     message = error(refused, 403, user)
     # The audit trail keeps the message of a refusal sent in XML, as of one sent in JSON.
     audit = xml.call("GET", "/security/audit", params={"user": user})
