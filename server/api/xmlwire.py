@@ -134,7 +134,8 @@ def ci_element(data: dict, types) -> Element:
         if key in ("id", "type") or key.startswith("$"):
             continue
         if key == MESSAGES:
-            el.append(_messages(value))
+            if value:  # none is the usual case: left out, as XL Deploy does
+                el.append(_messages(value))
             continue
         prop = desc.property(key) if desc is not None else None
         child = _property(key, value, prop.kind if prop is not None else None, types)
