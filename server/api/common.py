@@ -48,7 +48,7 @@ async def json_body(request: Request, expect=None):
     XML; BadRequest with the reason when it is neither."""
     raw = await read_body(request)
     if not raw.strip():
-        raise BadRequest("The request has no body; a JSON body is required.")
+        raise BadRequest("The request has no body; a JSON or XML body is required.")
     xml = xmlwire.is_xml(request.headers.get("content-type"), raw)
     if xml:
         data = xmlwire.read(raw, services(request).types)
