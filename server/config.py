@@ -35,6 +35,9 @@ admin.password=admin
 http.max.request.size=268435456
 # Largest body read into memory (JSON, text), in bytes; 32 MiB holds about 100,000 SshHost CIs in one batch.
 http.max.json.size=33554432
+# Format of replies to requests that state no preference (no Accept header, or */*): xml, as XL Deploy
+# answers, or json. A request's Accept header (application/xml, application/json) always decides.
+http.default.format=xml
 # Seconds a connection may take to send a complete request header (idle connections are closed then).
 http.header.timeout=30
 # Task engine: tasks executing at once, and threads for steps in parallel blocks.
@@ -73,6 +76,7 @@ class ServerConfig:
     max_request_size: int = 256 * 1024 * 1024
     max_json_size: int = 32 * 1024 * 1024
     header_timeout: float = 30.0
+    default_format: str = "xml"
     max_active_tasks: int = 10
     step_threads: int = 8
     properties: dict | None = None
@@ -135,6 +139,13 @@ def _seconds(props: dict, key: str, default: float) -> float:
     return seconds
 
 
+def _format(props: dict, key: str) -> str:
+    value = (props.get(key) or "xml").strip().lower()
+    if value not in ("xml", "json"):
+        raise SystemExit(f"deployit.conf: {key} must be xml or json, not '{props.get(key)}'.")
+    return value
+
+
 def init_home(home: Path, bind: str | None = None, port: int | None = None) -> bool:
     """Create the home layout when missing; True when this was the first start."""
     first = not (home / "conf" / "deployit.conf").exists()
@@ -167,6 +178,7 @@ def load_config(home: Path, bind: str | None = None, port: int | None = None) ->
         max_request_size=_int(props, "http.max.request.size", 256 * 1024 * 1024),
         max_json_size=_int(props, "http.max.json.size", 32 * 1024 * 1024),
         header_timeout=_seconds(props, "http.header.timeout", 30.0),
+        default_format=_format(props, "http.default.format"),
         max_active_tasks=_int(props, "task.max.active", 10),
         step_threads=_int(props, "task.step.threads", 8),
         properties=props,

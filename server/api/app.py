@@ -1,12 +1,11 @@
 """The ASGI application: routes under the REST prefix, basic auth and the login permission, the audit
-trail, body size limit, JSON errors."""
+trail, body size limit, the reply format (XML or JSON, server/api/negotiate.py) and errors in it."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import contextlib
-import json
 import logging
 from urllib.parse import parse_qsl
 
@@ -14,7 +13,6 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from ..errors import DeployitError, PayloadTooLarge
@@ -22,17 +20,20 @@ from ..text import control_character, shown, storable
 from . import (control, deployment, exchange, metadata, packages, release, repository, security, server_admin,
                server_info, tasks)
 from .guard import admin_only
+from .negotiate import NegotiationMiddleware, Reply, error_body, message_of
 
 log = logging.getLogger(__name__)
 
 
-def error_response(status: int, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"message": storable(message)}, status_code=status, headers=headers)
+def error_response(status: int, message: str, headers: dict | None = None) -> Reply:
+    return Reply({"message": storable(message)}, "error", status, headers)
 
 
-async def _send_json(send, status: int, message: str, extra_headers=()):
-    body = json.dumps({"message": storable(message)}).encode("utf-8")
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+async def _send_error(scope, send, status: int, message: str, extra_headers=()):
+    """An error answered by a middleware, before any route, in the request's format."""
+    body, media_type = error_body(scope, storable(message))
+    headers = [(b"content-type", f"{media_type}; charset=utf-8".encode()),
+               (b"content-length", str(len(body)).encode())]
     headers.extend(extra_headers)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -56,7 +57,7 @@ class BodyLimitMiddleware:
         length = headers.get(b"content-length")
         limit_message = f"The request body is larger than the limit of {self.max_size} bytes."
         if length is not None and length.isdigit() and int(length) > self.max_size:
-            return await _send_json(send, 413, limit_message)
+            return await _send_error(scope, send, 413, limit_message)
         received = 0
         started = False
 
@@ -79,7 +80,7 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _send_json(send, 413, limit_message)
+                await _send_error(scope, send, 413, limit_message)
 
 
 class BasicAuthMiddleware:
@@ -97,11 +98,12 @@ class BasicAuthMiddleware:
         headers = dict(scope.get("headers") or [])
         username = await self._authenticate(headers.get(b"authorization", b""))
         if username is None:
-            return await _send_json(send, 401, "Authentication required: send valid credentials with HTTP basic auth.",
-                                    [(b"www-authenticate", b'Basic realm="XL Deploy"')])
+            return await _send_error(scope, send, 401,
+                                     "Authentication required: send valid credentials with HTTP basic auth.",
+                                     [(b"www-authenticate", b'Basic realm="XL Deploy"')])
         scope["deployit.user"] = username
         if self.security is not None and not self.security.may_login(username):
-            return await _send_json(send, 403, f"User {username} does not have permission login.")
+            return await _send_error(scope, send, 403, f"User {username} does not have permission login.")
         await self.app(scope, receive, send)
 
     async def _authenticate(self, header: bytes) -> str | None:
@@ -163,7 +165,7 @@ class UrlTextMiddleware:
     async def __call__(self, scope, receive, send):
         problem = url_text_problem(scope) if scope["type"] == "http" else None
         if problem:
-            return await _send_json(send, 400, problem)
+            return await _send_error(scope, send, 400, problem)
         await self.app(scope, receive, send)
 
 
@@ -184,7 +186,7 @@ class MaintenanceMiddleware:
                                      or getattr(endpoint, "__maintenance__", False)):
             return await self.app(scope, receive, send)
         path = scope.get("path", "")[len(self.prefix.rstrip("/")):] or scope.get("path", "")
-        return await _send_json(send, 503, self.mode.refusal(scope.get("method"), path))
+        return await _send_error(scope, send, 503, self.mode.refusal(scope.get("method"), path))
 
 
 def basic_username(header: bytes) -> str | None:
@@ -253,10 +255,7 @@ class AuditMiddleware:
                 target = " ".join(filter(None, [target] + extra))
         message = None
         if status in MESSAGE_STATUSES:
-            try:
-                message = json.loads(state["body"] or b"{}").get("message")
-            except (ValueError, AttributeError):
-                message = None
+            message = message_of(state["body"])
         user = scope.get("deployit.user")
         if user is None:
             user = basic_username(dict(scope.get("headers") or []).get(b"authorization", b""))
@@ -335,4 +334,5 @@ def create_app(services) -> Starlette:
     protected = BasicAuthMiddleware(UrlTextMiddleware(inner), services.users, getattr(services, "security", None))
     audited = AuditMiddleware(protected, services.audit, routes, services.config.rest_prefix) \
         if getattr(services, "audit", None) is not None else protected
-    return BodyLimitMiddleware(audited, services.config.max_request_size)
+    limited = BodyLimitMiddleware(audited, services.config.max_request_size)
+    return NegotiationMiddleware(limited, getattr(services.config, "default_format", "xml"))

@@ -1,4 +1,5 @@
-"""Helpers shared by the routes: JSON bodies, scalar wrappers, the current user, threadpool calls."""
+"""Helpers shared by the routes: request bodies (JSON or XML), replies in the negotiated format
+(server/api/negotiate.py), scalar wrappers, the current user, threadpool calls."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import tempfile
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ..errors import BadRequest, PayloadTooLarge
 from ..text import check_json, shown
+from . import xmlwire
+from .negotiate import Reply, TaskId
 
 SPOOL = 1024 * 1024  # a body read in part stays in memory up to this size, the rest waits on disk
 
@@ -57,13 +60,21 @@ def parse_json(raw: bytes | str, what: str = "The request body"):
 
 
 async def json_body(request: Request, expect=None):
-    """The request body parsed as JSON (parse_json); BadRequest with the reason when it is not."""
+    """The request body parsed as JSON (parse_json), or as XML (server/api/xmlwire.py) into the same shapes
+    when it is XML; BadRequest with the reason when it is neither."""
     raw = await read_body(request)
     if not raw.strip():
-        raise BadRequest("The request has no body; a JSON body is required.")
-    data = parse_json(raw)
+        raise BadRequest("The request has no body; a JSON or XML body is required.")
+    xml = xmlwire.is_xml(request.headers.get("content-type"), raw)
+    if xml:
+        data = xmlwire.read(raw, services(request).types)
+        check_json(data, "The request body")
+    else:
+        data = parse_json(raw)
     if expect is not None and not isinstance(data, expect):
         what = {list: "a JSON list", dict: "a JSON object"}.get(expect, str(expect))
+        if xml:
+            what = {list: "a <list>", dict: "a CI or an object"}.get(expect, what)
         raise BadRequest(f"The request body must be {what}.")
     return data
 
@@ -76,16 +87,19 @@ def services(request: Request):
     return request.app.state.services
 
 
-def ok(data, status: int = 200) -> Response:
-    return JSONResponse(data, status_code=status)
+def ok(data, kind: str | None = None, status: int = 200, headers: dict | None = None) -> Response:
+    """The data in the format the request asks for; `kind` names it for XML (server/api/xmlwire.py KINDS)."""
+    return Reply(data, kind, status, headers)
 
 
 def boolean(value: bool) -> Response:
-    return JSONResponse({"boolean": bool(value)})
+    """`{"boolean": true}`, or `<boolean>true</boolean>`."""
+    return Reply({"boolean": bool(value)}, "boolean")
 
 
-def string(value: str) -> Response:
-    return JSONResponse({"string": value})
+def created_task(task_id: str, **details) -> Response:
+    """The id of a task just created: `{"string": id, **details}`, or in XML the bare id as plain text."""
+    return TaskId(task_id, details)
 
 
 def no_content() -> Response:

@@ -14,14 +14,15 @@ from starlette.routing import Route
 
 from ..refs import ref_id
 from ..security.permissions import CONTROLTASK_EXECUTE, READ
-from .common import call, json_body, ok, services, string, user
+from .common import created_task, call, json_body, ok, services, user
 from .guard import audit, needs, require
 
 
 @needs("read on the CI")
 async def prepare(request: Request):
     require(request, READ, request.path_params["ci"])
-    return ok(await call(services(request).controls.prepare, request.path_params["name"], request.path_params["ci"]))
+    return ok(await call(services(request).controls.prepare, request.path_params["name"], request.path_params["ci"]),
+              "control")
 
 
 @needs("controltask#execute on the CI")
@@ -33,7 +34,7 @@ async def create(request: Request):
         require(request, CONTROLTASK_EXECUTE, ci_id)
     task_id = await call(services(request).controls.create, body, user(request))
     audit(request, task_id)
-    return string(task_id)
+    return created_task(task_id)
 
 
 @needs("controltask#execute on the CI")
@@ -45,7 +46,7 @@ async def create_and_start(request: Request):
     task_id = await call(controls.create, {"controlName": name, "ci": ci_id}, user(request))
     audit(request, task_id)
     await call(services(request).task_engine.start, task_id)
-    return string(task_id)
+    return created_task(task_id)
 
 
 routes = [

@@ -14,14 +14,13 @@ from __future__ import annotations
 import functools
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..errors import BadRequest
 from ..planning.adapter import ValidationFailed
 from ..refs import ref_ids
 from ..security.permissions import READ, TASK_PREVIEW_STEP
-from .common import boolean, call, json_body, ok, services, string, user
+from .common import created_task, boolean, call, json_body, ok, services, user
 from .guard import audit, check, mask_secrets, needs, policy, require
 
 
@@ -42,7 +41,7 @@ def _validated(handler):
         try:
             return await handler(request)
         except ValidationFailed as exc:
-            return JSONResponse({"message": exc.message, "validation-messages": exc.messages}, status_code=400)
+            return ok({"message": exc.message, "validation-messages": exc.messages}, "error", status=400)
     return route
 
 
@@ -50,7 +49,8 @@ def _validated(handler):
 async def prepare_initial(request: Request):
     require(request, READ, _param(request, "version"))
     require(request, READ, _param(request, "environment"))
-    return ok(await call(_service(request).prepare_initial, _param(request, "version"), _param(request, "environment")))
+    return ok(await call(_service(request).prepare_initial, _param(request, "version"), _param(request, "environment")),
+              "deployment")
 
 
 @needs("read on the version and the deployed application")
@@ -58,13 +58,13 @@ async def prepare_update(request: Request):
     require(request, READ, _param(request, "version"))
     require(request, READ, _param(request, "deployedApplication"))
     return ok(await call(_service(request).prepare_update, _param(request, "version"),
-                         _param(request, "deployedApplication")))
+                         _param(request, "deployedApplication")), "deployment")
 
 
 @needs("read on the deployed application")
 async def prepare_undeploy(request: Request):
     require(request, READ, _param(request, "deployedApplication"))
-    return ok(await call(_service(request).prepare_undeploy, _param(request, "deployedApplication")))
+    return ok(await call(_service(request).prepare_undeploy, _param(request, "deployedApplication")), "deployment")
 
 
 async def _readable(request: Request) -> dict:
@@ -75,12 +75,12 @@ async def _readable(request: Request) -> dict:
 
 @needs("read on the environment and the version", changes=False)
 async def prepare_deployeds(request: Request):
-    return ok(await call(_service(request).auto_deployeds, await _readable(request)))
+    return ok(await call(_service(request).auto_deployeds, await _readable(request)), "deployment")
 
 
 @needs("read on the environment and the version", changes=False)
 async def generate_all(request: Request):
-    return ok(await call(_service(request).generate_all, await _readable(request)))
+    return ok(await call(_service(request).generate_all, await _readable(request)), "deployment")
 
 
 @needs("read on the environment and the version", changes=False)
@@ -93,19 +93,19 @@ async def generate_selected(request: Request):
         raise BadRequest("The request body must be a JSON object.")
     ids = ref_ids(ids if isinstance(ids, list) else [ids], "Each deployable")
     await check(request, policy(request).deployment_read, body)
-    return ok(await call(_service(request).generate_selected, body, ids))
+    return ok(await call(_service(request).generate_selected, body, ids), "deployment")
 
 
 @needs("read on the environment and the version", changes=False)
 async def generate_single(request: Request):
     return ok(await call(_service(request).generate_single, await _readable(request),
                          _param(request, "deployable"), _param(request, "container"),
-                         _param(request, "deployedtype", required=False)))
+                         _param(request, "deployedtype", required=False)), "deployment")
 
 
 @needs("read on the environment and the version", changes=False)
 async def validate(request: Request):
-    return ok(await call(_service(request).validate, await _readable(request)))
+    return ok(await call(_service(request).validate, await _readable(request)), "deployment")
 
 
 @needs("deploy#initial, deploy#upgrade or deploy#undeploy on the environment; read on the version and the containers")
@@ -117,7 +117,7 @@ async def create_task(request: Request):
     await check(request, policy(request).deployment, data)
     task_id = await call(_service(request).create_task, data, user(request))
     audit(request, task_id)
-    return string(task_id)
+    return created_task(task_id)
 
 
 @needs("the task's owner or admin, with the deploy permission that undoes it on its environment")
@@ -126,12 +126,12 @@ async def rollback(request: Request):
     await check(request, policy(request).rollback, request.path_params["task"])
     task_id = await call(services(request).task_engine.rollback, request.path_params["task"], user(request))
     audit(request, task_id)
-    return string(task_id)
+    return created_task(task_id)
 
 
 @needs("read on the environment and the version", changes=False)
 async def preview_block(request: Request):
-    return ok(mask_secrets(await call(_service(request).preview_block, await _readable(request))))
+    return ok(mask_secrets(await call(_service(request).preview_block, await _readable(request))), "task")
 
 
 @needs("task#preview_step; read on the environment and the version", changes=False)
@@ -142,12 +142,12 @@ async def preview_step(request: Request):
     except ValueError:
         raise BadRequest(f"Step number '{request.path_params['step']}' must be a number.") from None
     return ok(mask_secrets(await call(_service(request).preview_step, await _readable(request),
-                                      request.path_params["block"], step_nr)))
+                                      request.path_params["block"], step_nr)), "step")
 
 
 @needs("read on the environment and the version", changes=False)
 async def preview_changes(request: Request):
-    return ok(mask_secrets(await call(_service(request).preview_changes, await _readable(request))))
+    return ok(mask_secrets(await call(_service(request).preview_changes, await _readable(request))), "preview")
 
 
 @needs("read on the environment")
@@ -161,7 +161,8 @@ async def exists(request: Request):
 async def dictionary(request: Request):
     require(request, READ, _param(request, "environment"))
     return ok(await call(_service(request).effective_dictionary, _param(request, "environment"),
-                         _param(request, "application", required=False), _param(request, "container", required=False)))
+                         _param(request, "application", required=False), _param(request, "container", required=False)),
+              "map")
 
 
 routes = [

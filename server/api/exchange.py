@@ -25,7 +25,7 @@ from ..errors import BadRequest, Forbidden
 from ..exchange.cis import normalise_root, read_archive
 from ..exchange.dar import DarWriter
 from ..security.permissions import ADMIN, ALL_ROOTS, READ, REPO_EDIT
-from .common import call, multipart_form, ok, services, user
+from .common import call, created_task, multipart_form, services, user
 from .guard import audit, needs, require, require_each, security
 
 CHUNK = 1024 * 1024
@@ -55,7 +55,7 @@ async def export_cis(request: Request):
     task_id, target = await call(_exchange(request).create_export, root, request.query_params.get("exportDir"),
                                  user(request), admin)
     audit(request, task_id, root)
-    return ok({"string": task_id, "file": target.rsplit("/", 1)[-1], "path": target})
+    return created_task(task_id, file=target.rsplit("/", 1)[-1], path=target)
 
 
 @needs("read on the archive's root and every CI below it (everything: admin)")
@@ -123,7 +123,7 @@ async def import_cis(request: Request):
         raise
     task_id = await call(exchange.create_import, archive, user(request))
     audit(request, task_id, archive.root)
-    return ok({"string": task_id, "archive": archive.path.name})
+    return created_task(task_id, archive=archive.path.name)
 
 
 @needs("read on the package version")

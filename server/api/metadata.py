@@ -13,7 +13,7 @@ from .guard import needs
 @needs("login")
 async def list_types(request: Request):
     types = services(request).types
-    return ok([types.types[name].to_json() for name in sorted(types.types)])
+    return ok([types.types[name].to_json() for name in sorted(types.types)], "descriptors")
 
 
 @needs("login")
@@ -22,7 +22,7 @@ async def get_type(request: Request):
     desc = services(request).types.get(name)
     if desc is None:
         raise NotFound(f"Unknown type '{name}'.")
-    return ok(desc.to_json())
+    return ok(desc.to_json(), "descriptor")
 
 
 @needs("login")
@@ -34,7 +34,7 @@ async def orchestrators(request: Request):
 async def permissions(request: Request):
     """`[{"level": "GLOBAL"|"CI", "permissionName": ..., "root": "APPLICATION"|...}]` (root only when
     the permission is set under some roots only)."""
-    return ok(permission_metadata())
+    return ok(permission_metadata(), "permissions")
 
 
 routes = [

@@ -15,6 +15,7 @@ from ..errors import BadRequest
 from ..packages.service import PackageService
 from .common import call, json_body, multipart_form, ok, parse_json, read_body, services, user
 from ..security.permissions import IMPORT_INITIAL, IMPORT_UPGRADE
+from . import xmlwire
 from .guard import audit, needs, security
 
 
@@ -33,7 +34,7 @@ def _packages(request: Request) -> PackageService:
 
 def _version(request: Request, rec):
     audit(request, rec.id)
-    return ok(services(request).repository.to_json(rec))
+    return ok(services(request).repository.to_json(rec), "ci")
 
 
 @needs("login")
@@ -78,10 +79,16 @@ async def upload(request: Request):
 
 @needs("import#initial (first version) or import#upgrade on the application")
 async def fetch(request: Request):
-    """Body: the URL, as a JSON string or plain text (XL Deploy's deprecated form of fetch2)."""
+    """Body: the URL, as plain text, a JSON string or `<string>url</string>` (XL Deploy's deprecated form
+    of fetch2)."""
     _may_import(request)
     raw = (await read_body(request)).strip()
-    url = parse_json(raw) if raw.startswith(b'"') else raw.decode("utf-8", "replace")
+    if raw.startswith(b"<"):
+        url = xmlwire.read(raw, services(request).types)
+    elif raw.startswith(b'"'):
+        url = parse_json(raw)
+    else:
+        url = raw.decode("utf-8", "replace")
     if not isinstance(url, str) or not url:
         raise BadRequest("The body must be the URL of the package to fetch.")
     rec = await call(_packages(request).import_url, url, user(request))

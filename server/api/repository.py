@@ -16,7 +16,11 @@ from ..repository.service import ArtifactUpload, StillReferenced
 from ..security.permissions import READ, REPO_EDIT
 from .common import (boolean, call, int_param, json_body, json_too_large, multipart_form, no_content, ok,
                      parse_json, services, user)
+from . import xmlwire
 from .guard import audit, check, needs, policy, require, require_each, security
+
+CI_PART_NAMES = ("configurationItem", "ci", "json")  # the part holding the CI, even as a file (curl -F ci=@ci.xml)
+CI_PART_TYPES = ("application/json", "application/xml", "text/xml")  # a file part of these types is the CI too
 
 
 def _repo(request: Request):
@@ -36,24 +40,34 @@ async def _json_part(request: Request, part) -> bytes:
     return raw
 
 
+def _ci_part(request: Request, raw: bytes):
+    """The CI part of an upload, in XML or JSON."""
+    if raw.lstrip().startswith(b"<"):
+        return xmlwire.read(raw, services(request).types)
+    return parse_json(raw, "The CI part of the upload")
+
+
 async def _ci_with_file(request: Request) -> tuple[dict, ArtifactUpload | None]:
-    """The CI body, and its file when the request is multipart (as XL Deploy's artifact upload)."""
+    """The CI body, and its file when the request is multipart (as XL Deploy's artifact upload: the CI in
+    a part `configurationItem`, JSON or XML, the file in another)."""
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/"):
         return await json_body(request, dict), None
-    form = await multipart_form(request, max_files=1, max_fields=20)
+    form = await multipart_form(request, max_files=2, max_fields=20)  # the file, and the CI when sent as one
     ci_data, upload = None, None
     for key, value in form.multi_items():
-        if hasattr(value, "filename") and value.filename is not None and getattr(value, "content_type", "") \
-                not in ("application/json",):
+        if key not in CI_PART_NAMES and hasattr(value, "filename") and value.filename is not None \
+                and getattr(value, "content_type", "") not in CI_PART_TYPES:
+            if upload is not None:
+                raise BadRequest("The upload holds 2 files besides the CI; send one.")
             upload = ArtifactUpload(filename=value.filename, stream=value.file)
         else:
             text = value.encode("utf-8", "surrogatepass") if isinstance(value, str) \
                 else await _json_part(request, value)
-            if key in ("configurationItem", "ci", "json") or (ci_data is None and text.lstrip().startswith(b"{")):
-                ci_data = parse_json(text, "The CI part of the upload")
+            if key in CI_PART_NAMES or (ci_data is None and text.lstrip()[:1] in (b"{", b"<")):
+                ci_data = _ci_part(request, text)
     if not isinstance(ci_data, dict):
-        raise BadRequest("The upload must have a part 'configurationItem' holding the CI as a JSON object.")
+        raise BadRequest("The upload must have a part 'configurationItem' holding the CI as a JSON object or in XML.")
     return ci_data, upload
 
 
@@ -73,14 +87,14 @@ async def read_ci(request: Request):
     if ci_id == "read":  # xldeploy-py reads many CIs with GET /repository/ci/read and a list body
         ids = ref_ids(await json_body(request, list))
         require_each(request, READ, ids)
-        return ok([repo.to_json(r) for r in await call(repo.read_many, ids)])
+        return ok([repo.to_json(r) for r in await call(repo.read_many, ids)], "cis")
     require(request, READ, ci_id)
     version = request.query_params.get("version")
     if version:
         rec = await call(repo.read_version, ci_id, int_param(request, "version", 0))
     else:
         rec = await call(repo.read, ci_id)
-    return ok(repo.to_json(rec))
+    return ok(repo.to_json(rec), "ci")
 
 
 @needs("repo#edit on the CI")
@@ -92,7 +106,7 @@ async def create_ci(request: Request):
     if str(data["id"]).strip("/") != _id(request).strip("/"):
         raise BadRequest(f"The id in the body ({data['id']}) does not match the id in the path ({_id(request)}).")
     rec = await call(repo.create, data, user(request), upload)
-    return ok(repo.to_json(rec))
+    return ok(repo.to_json(rec), "ci")
 
 
 @needs("repo#edit on the CI")
@@ -101,7 +115,7 @@ async def update_ci(request: Request):
     repo = _repo(request)
     data, upload = await _ci_with_file(request)
     rec = await call(repo.update, _id(request), data, user(request), upload)
-    return ok(repo.to_json(rec))
+    return ok(repo.to_json(rec), "ci")
 
 
 @needs("repo#edit on the CI and all below it (import#remove for a package)")
@@ -119,7 +133,7 @@ async def create_cis(request: Request):
     audit(request, *ids)
     require_each(request, REPO_EDIT, ids)
     recs = await call(repo.create_many, items, user(request))
-    return ok([repo.to_json(r) for r in recs])
+    return ok([repo.to_json(r) for r in recs], "cis")
 
 
 @needs("repo#edit on each CI")
@@ -130,7 +144,7 @@ async def update_cis(request: Request):
     audit(request, *ids)
     require_each(request, REPO_EDIT, ids)
     recs = await call(repo.update_many, items, user(request))
-    return ok([repo.to_json(r) for r in recs])
+    return ok([repo.to_json(r) for r in recs], "cis")
 
 
 @needs("read on each CI", changes=False)
@@ -139,7 +153,7 @@ async def read_cis(request: Request):
     ids = ref_ids(await json_body(request, list))
     require_each(request, READ, ids)
     recs = await call(repo.read_many, ids)
-    return ok([repo.to_json(r) for r in recs])
+    return ok([repo.to_json(r) for r in recs], "cis")
 
 
 @needs("repo#edit on each CI and all below it (import#remove for a package)")
@@ -171,7 +185,7 @@ async def copy_ci(request: Request):
     await check(request, policy(request).subtree, _id(request), READ)
     repo = _repo(request)
     rec = await call(repo.copy, _id(request), _required_param(request, "newId"), user(request))
-    return ok(repo.to_json(rec))
+    return ok(repo.to_json(rec), "ci")
 
 
 @needs("repo#edit on the CI (and all below it) and on newId")
@@ -180,7 +194,7 @@ async def move_ci(request: Request):
     await check(request, policy(request).subtree, _id(request), REPO_EDIT)
     repo = _repo(request)
     rec = await call(repo.move, _id(request), _required_param(request, "newId"), user(request))
-    return ok(repo.to_json(rec))
+    return ok(repo.to_json(rec), "ci")
 
 
 @needs("repo#edit on the CI (and all below it)")
@@ -190,7 +204,7 @@ async def rename_ci(request: Request):
     await check(request, policy(request).subtree, _id(request), REPO_EDIT)
     repo = _repo(request)
     rec = await call(repo.rename, _id(request), _required_param(request, "newName"), user(request))
-    return ok({**repo.to_json(rec), "id": _id(request)})
+    return ok({**repo.to_json(rec), "id": _id(request)}, "ci")
 
 
 @needs("repo#edit on each CI", changes=False)
@@ -233,13 +247,13 @@ async def _readable_query(request: Request):
 async def query(request: Request):
     """List of CI references `{"ref": id, "type": type}`, ordered by id."""
     recs = await _readable_query(request)
-    return ok([{"ref": r.id, "type": r.type} for r in recs])
+    return ok([{"ref": r.id, "type": r.type} for r in recs], "list")
 
 
 @needs("login; answers only the CIs the caller may read")
 async def query_v3(request: Request):
     recs = await _readable_query(request)
-    return ok([{"ref": r.id, "type": r.type, "lastModified": r.modified_at} for r in recs])
+    return ok([{"ref": r.id, "type": r.type, "lastModified": r.modified_at} for r in recs], "list")
 
 
 @needs("read on the CI")
@@ -247,7 +261,7 @@ async def history(request: Request):
     """Versions of a CI, oldest first: version, revision, action, changedBy, changedAt."""
     require(request, READ, _id(request))
     entries = await call(_repo(request).history, _id(request))
-    return ok([{k: v for k, v in e.items() if not k.startswith("_")} for e in entries])
+    return ok([{k: v for k, v in e.items() if not k.startswith("_")} for e in entries], "history")
 
 
 @needs("read on the CI")

@@ -25,7 +25,6 @@ the admin permission itself, so that `security#edit` cannot make its holder an a
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..errors import BadRequest
@@ -69,12 +68,12 @@ async def create_user(request: Request):
         raise BadRequest(f"User {username} needs a password.")
     admin = _flag(body.get("admin"), "admin") or False
     await call(security(request).create_user, user(request), username, password, admin)
-    return ok(await call(security(request).read_user, user(request), username))
+    return ok(await call(security(request).read_user, user(request), username), "user")
 
 
 @needs(EDIT + ", or the user itself")
 async def read_user(request: Request):
-    return ok(await call(security(request).read_user, user(request), request.path_params["username"]))
+    return ok(await call(security(request).read_user, user(request), request.path_params["username"]), "user")
 
 
 @needs(EDIT + ", or the user itself (admin to change the admin flag)")
@@ -88,7 +87,7 @@ async def modify_user(request: Request):
     if password is not None and not isinstance(password, str):
         raise BadRequest(f"The password of user {username} must be a string.")
     await call(security(request).modify_user, user(request), username, password, _flag(body.get("admin"), "admin"))
-    return ok(await call(security(request).read_user, user(request), username))
+    return ok(await call(security(request).read_user, user(request), username), "user")
 
 
 @needs(EDIT)
@@ -178,12 +177,13 @@ async def revoke(request: Request):
 
 @needs("login (the caller's own permissions)")
 async def my_permissions(request: Request):
-    return ok(await call(security(request).user_permissions, user(request)))
+    return ok(await call(security(request).user_permissions, user(request)), "granted-permissions")
 
 
 @needs(EDIT)
 async def role_permissions(request: Request):
-    return ok(await call(security(request).role_permissions, user(request), request.path_params["role"]))
+    return ok(await call(security(request).role_permissions, user(request), request.path_params["role"]),
+              "granted-permissions")
 
 
 @needs("login (checks the caller)")
@@ -203,7 +203,7 @@ async def audit_trail(request: Request):
     entries, total = await call(services(request).audit.query, q.get("user") or None, q.get("since") or None,
                                 q.get("until") or None, int_param(request, "page", 1),
                                 int_param(request, "resultsPerPage", 100))
-    return JSONResponse(entries, headers={"X-Total-Count": str(total)})
+    return ok(entries, "audit", headers={"X-Total-Count": str(total)})
 
 
 routes = [

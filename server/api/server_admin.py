@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from ..errors import Conflict
 from ..maintenance.gc import artifact_usage
-from .common import call, no_content, ok, services, string, user
+from .common import created_task, call, no_content, ok, services, user
 from .guard import audit, needs, require
 
 
@@ -35,7 +35,7 @@ async def state(request: Request):
     svc = services(request)
     files, size = await call(artifact_usage, svc.repository.artifacts.root)
     return ok({"current-mode": svc.mode.mode, "maintenanceSince": svc.mode.since, "maintenanceBy": svc.mode.by,
-               "artifactFiles": files, "artifactBytes": size})
+               "artifactFiles": files, "artifactBytes": size}, "server-state")
 
 
 @allowed_in_maintenance
@@ -76,7 +76,7 @@ async def gc(request: Request):
     task_id = await call(svc.gc.create_task, user(request))
     audit(request, task_id)
     await call(svc.task_engine.start, task_id)
-    return string(task_id)
+    return created_task(task_id)
 
 
 routes = [

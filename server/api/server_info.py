@@ -21,7 +21,7 @@ async def info(request: Request):
         "classpathEntries": [],
         "pluginsInfo": [{"name": p.rsplit(".", 1)[0], "version": __version__} for p in plugins],
         "contextRoot": svc.config.rest_prefix,
-    })
+    }, "server-info")
 
 
 routes = [Route("/server/info", info, methods=["GET"])]

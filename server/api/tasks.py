@@ -17,7 +17,7 @@ report#view and list only the tasks the caller may see. Step parameters that are
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from ..errors import BadRequest
@@ -50,31 +50,33 @@ async def _see(request: Request) -> None:
 @needs(SEE)
 async def get_task(request: Request):
     await _see(request)
-    return ok(mask_secrets(await call(_views(request).task, _id(request))))
+    return ok(mask_secrets(await call(_views(request).task, _id(request))), "task")
 
 
 @needs(SEE)
 async def get_summary(request: Request):
     await _see(request)
-    return ok(mask_secrets(await call(_views(request).summary, _id(request))))
+    return ok(mask_secrets(await call(_views(request).summary, _id(request))), "task")
 
 
 @needs(SEE)
 async def get_block(request: Request):
     await _see(request)
-    return ok(mask_secrets(await call(_views(request).block, _id(request), request.path_params["block"], False)))
+    return ok(mask_secrets(await call(_views(request).block, _id(request), request.path_params["block"], False)),
+              "block")
 
 
 @needs(SEE)
 async def get_block_steps(request: Request):
     await _see(request)
-    return ok(mask_secrets(await call(_views(request).block, _id(request), request.path_params["block"], True)))
+    return ok(mask_secrets(await call(_views(request).block, _id(request), request.path_params["block"], True)),
+              "block")
 
 
 @needs(SEE)
 async def get_step(request: Request):
     await _see(request)
-    return ok(mask_secrets(await call(_views(request).step, _id(request), request.path_params["path"])))
+    return ok(mask_secrets(await call(_views(request).step, _id(request), request.path_params["path"])), "step")
 
 
 @needs(SEE)
@@ -88,13 +90,13 @@ async def get_step_log(request: Request):
 
 @needs("login; the caller's own tasks")
 async def current(request: Request):
-    return ok(mask_secrets(await call(_views(request).current, user(request))))
+    return ok(mask_secrets(await call(_views(request).current, user(request))), "tasks")
 
 
 @needs("admin")
 async def current_all(request: Request):
     require(request, ADMIN)
-    return ok(mask_secrets(await call(_views(request).current, None)))
+    return ok(mask_secrets(await call(_views(request).current, None)), "tasks")
 
 
 async def _archived(request: Request, with_steps: bool):
@@ -108,7 +110,7 @@ async def _archived(request: Request, with_steps: bool):
     tasks, total = await call(_views(request).archived, q.get("begindate"), q.get("enddate"),
                               int_param(request, "page", 1), int_param(request, "resultsPerPage", -1), with_steps,
                               visible)
-    return JSONResponse(mask_secrets(tasks), headers={"X-Total-Count": str(total)})
+    return ok(mask_secrets(tasks), "tasks", headers={"X-Total-Count": str(total)})
 
 
 @needs("report#view; lists the tasks the caller may see")
@@ -142,14 +144,14 @@ async def schedule(request: Request):
 async def assign(request: Request):
     await check(request, policy(request).assign, _id(request))
     await call(_engine(request).assign, _id(request), request.path_params["owner"])
-    return ok(await call(_views(request).task, _id(request)))
+    return ok(await call(_views(request).task, _id(request)), "task")
 
 
 @needs("task#takeover on the task's environment")
 async def takeover(request: Request):
     await check(request, policy(request).takeover, _id(request))
     await call(_engine(request).takeover, _id(request), request.path_params["owner"], user(request))
-    return ok(await call(_views(request).task, _id(request)))
+    return ok(await call(_views(request).task, _id(request)), "task")
 
 
 def _skip(skip: bool):
@@ -158,7 +160,7 @@ def _skip(skip: bool):
         await check(request, policy(request).skip, _id(request))
         paths = await json_body(request, list)
         await call(_engine(request).skip, _id(request), paths, skip)
-        return ok(await call(_views(request).task, _id(request)))
+        return ok(await call(_views(request).task, _id(request)), "task")
     return route
 
 
@@ -166,7 +168,7 @@ def _skip(skip: bool):
 async def add_pause(request: Request):
     await check(request, policy(request).act, _id(request), "change the plan of")
     await call(_engine(request).add_pause, _id(request), request.path_params["path"])
-    return ok(await call(_views(request).task, _id(request)))
+    return ok(await call(_views(request).task, _id(request)), "task")
 
 
 # -- the older /task API -----------------------------------------------------------------------
@@ -177,13 +179,13 @@ async def legacy_task(request: Request):
     task.pop("block", None)
     task["steps"] = mask_secrets(await call(_views(request).flat_steps, _id(request)))
     task["label"] = task["description"]
-    return ok(task)
+    return ok(task, "task")
 
 
 @needs(SEE)
 async def legacy_steps(request: Request):
     await _see(request)
-    return ok(mask_secrets(await call(_views(request).flat_steps, _id(request))))
+    return ok(mask_secrets(await call(_views(request).flat_steps, _id(request))), "steps")
 
 
 def _step_number(item) -> int | None:
@@ -203,7 +205,7 @@ async def legacy_step(request: Request):
     if number is None:
         return await get_step(_with_path(request, request.path_params["nr"]))
     await _see(request)
-    return ok(mask_secrets(await call(_views(request).flat_step, _id(request), number)))
+    return ok(mask_secrets(await call(_views(request).flat_step, _id(request), number)), "step")
 
 
 def _with_path(request: Request, path: str) -> Request:
@@ -227,7 +229,7 @@ async def legacy_skip(request: Request, skip: bool):
         else:
             paths.append(item)
     await call(_engine(request).skip, _id(request), paths, skip)
-    return ok(await call(views.task, _id(request)))
+    return ok(await call(views.task, _id(request)), "task")
 
 
 @needs(ACT + ", with task#skip_step on the task's environment")

@@ -17,6 +17,7 @@ META = ("$token", "$createdAt", "$lastModifiedAt", "$createdBy", "$lastModifiedB
 def _api(server):
     s = requests.Session()
     s.auth = ("admin", "admin")
+    s.headers["Accept"] = "application/json"
     return lambda method, path, **kw: s.request(method, server.url + path, timeout=60, **kw)
 
 

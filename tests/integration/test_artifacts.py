@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from tests.integration.helpers import create, db_state, exists, unique
+from tests.support.server import ACCEPT_JSON
 
 CONTENT = bytes(range(256)) * 64 + b"end of file\n"
 
@@ -28,7 +29,7 @@ def multipart(server, method, ci_id, ci, content=CONTENT, filename="app.bin", ci
 
 
 def download(server, ci_id):
-    return requests.get(f"{server.url}/repository/artifact/{ci_id}", auth=("admin", "admin"))
+    return requests.get(f"{server.url}/repository/artifact/{ci_id}", auth=("admin", "admin"), headers=ACCEPT_JSON)
 
 
 def test_create_with_file_computes_sha1_and_downloads_the_same_bytes(server, api, pkg):
@@ -107,14 +108,15 @@ def test_bad_uploads_write_nothing(server, api, pkg, case):
         response = multipart(server, "POST", ci_id, "{" + '"a":' + "[" * 100_000)
         words = ["not valid JSON"]
     elif case == "two files":
-        response = requests.post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"), files=[
+        response = requests.post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"),
+                                 headers=ACCEPT_JSON, files=[
             ("configurationItem", (None, json.dumps({"id": ci_id, "type": "file.File"}), "application/json")),
             ("fileData", ("a.bin", b"a")), ("fileData", ("b.bin", b"b"))])
         words = ["files"]
     elif case in ("garbage", "no boundary"):
         content_type = "multipart/form-data" + ("; boundary=xyz" if case == "garbage" else "")
         response = requests.post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"),
-                                 data=b"garbage", headers={"Content-Type": content_type})
+                                 data=b"garbage", headers={"Content-Type": content_type, "Accept": "application/json"})
         words = ["multipart"]
     else:
         response = multipart(server, "POST", ci_id, None)

@@ -21,7 +21,7 @@ import requests
 
 from server.packages import folders
 from tests.integration.helpers import create, db_state, path, unique
-from tests.support.server import ServerProcess
+from tests.support.server import ACCEPT_JSON, ServerProcess
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dar"
 
@@ -181,7 +181,8 @@ def test_upload_takes_any_single_file_part_or_a_raw_body(server, api):
     assert raw.status_code == 200, raw.text
     assert read(api, f"Applications/{app}/3.0/a")["placeholders"] == ["A"]
     two = requests.post(f"{server.url}/package/upload/x.dar", auth=("admin", "admin"),
-                        files={"a": ("a.dar", simple_dar(app, "4.0")), "b": ("b.dar", simple_dar(app, "5.0"))})
+                        files={"a": ("a.dar", simple_dar(app, "4.0")), "b": ("b.dar", simple_dar(app, "5.0"))},
+                        headers=ACCEPT_JSON)
     assert two.status_code == 400 and "exactly one file part" in two.json()["message"]
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import threading
-from dataclasses import dataclass
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -22,6 +24,7 @@ from server.api.app import api_routes
 from tests.integration.helpers import unique
 from tests.integration.security_helpers import PASSWORD, assign, create_user, dar, grant, ok, people, seg
 from tests.integration.tasks_helpers import wait_state
+from tests.integration.xml_client import XmlClient
 
 STEP = "0_1_1_1"
 BLOCK = "0_1_1"
@@ -48,6 +51,7 @@ class World:
         self.server = server
         self.web_url = web_url
         self.sessions = {name: self._session(name) for name in ("anonymous", "nologin", "viewer", "power", "admin")}
+        self.xml = XmlClient(server.url)
         self._cache: dict = {}
 
     def _session(self, name: str) -> requests.Session:
@@ -754,6 +758,46 @@ def test_route(world, method, template):
     assert call.denied in message and ("permission" in message or "may not" in message), message
     allowed = world.request(call.allowed, method, call)
     assert allowed.status_code in call.ok, f"{call.allowed} {method} {call.path}: {allowed.status_code} {allowed.text}"
+
+
+def _in_xml(w: World, call: Call) -> Call:
+    """The call as an XML-only client makes it: asking for XML, its JSON body (or the CI part of an upload)
+    sent as XL Deploy's XML (tests/integration/xml_client.py)."""
+    headers = dict(call.headers or {}, Accept="application/xml")
+    data, files = call.data, call.files
+    if call.json is not None:
+        data, headers["Content-Type"] = w.xml.body(call.json), "application/xml"
+    if files and "configurationItem" in files:
+        name, part, _ = files["configurationItem"]
+        files = dict(files, configurationItem=(name, w.xml.ci_xml(json.loads(part)), "application/xml"))
+    return replace(call, json=None, data=data, files=files, headers=headers)
+
+
+def _xml_error(response, status: int, who: str, method: str, call: Call) -> str:
+    assert response.status_code == status, f"{who} {method} {call.path}: {response.status_code} {response.text}"
+    assert response.headers["Content-Type"].startswith("application/xml"), response.headers["Content-Type"]
+    root = ET.fromstring(response.content)
+    assert root.tag == "error", response.text
+    return root.find("message").text
+
+
+@pytest.mark.parametrize("method,template", _route_keys(), ids=lambda v: v)
+def test_route_in_xml(world, method, template):
+    """The same three calls by an XML-only client: refusals are XML errors, answers XML (or, for task ids
+    and step logs, plain text; for downloads, the file)."""
+    call = _in_xml(world, _call(world, method, template))
+    _xml_error(world.request("anonymous", method, call), 401, "anonymous", method, call)
+    message = _xml_error(world.request(call.denied, method, call), 403, call.denied, method, call)
+    assert call.denied in message and ("permission" in message or "may not" in message), message
+    allowed = world.request(call.allowed, method, call)
+    assert allowed.status_code in call.ok, f"{call.allowed} {method} {call.path}: {allowed.status_code} {allowed.text}"
+    if allowed.status_code == 200:
+        media = allowed.headers["Content-Type"].split(";")[0]
+        assert media in ("application/xml", "text/plain", "application/octet-stream", "application/zip"), media
+        if media == "application/xml":
+            ET.fromstring(allowed.content)
+        elif media == "text/plain" and "step-log" not in template:
+            assert "<" not in allowed.text and len(allowed.text) == 36, allowed.text  # a task id
 
 
 def test_every_case_is_a_route():

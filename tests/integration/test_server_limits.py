@@ -18,7 +18,7 @@ import requests
 from tests.conftest import Api
 from tests.integration.helpers import create, db_state, exists, unique
 from tests.integration.test_packages import make_dar, manifest, upload
-from tests.support.server import ServerProcess
+from tests.support.server import ACCEPT_JSON, ServerProcess
 
 JSON_LIMIT = 64 * 1024
 HEADER_TIMEOUT = 1.0
@@ -89,7 +89,8 @@ def test_a_chunked_json_body_over_the_limit_gets_413_while_it_is_still_being_sen
     before = state(server)
     sock = connect(server)
     sock.sendall(f"POST /deployit/repository/cis HTTP/1.1\r\nHost: x\r\n{AUTH}\r\n"
-                 "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".encode())
+                 "Content-Type: application/json\r\nAccept: application/json\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\n".encode())
     piece = b"[" + b" " * (16 * 1024 - 1)
     for _ in range(JSON_LIMIT // len(piece) + 2):  # past the limit, and the body never ends
         sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
@@ -120,14 +121,16 @@ def test_json_bodies_over_the_limit_are_refused_with_or_without_a_length(server,
 def test_uploads_keep_the_big_limit_but_the_ci_part_has_the_json_limit(server, api, pkg):
     ci_id = f"{pkg}/{unique('big')}"
     content = bytes(range(256)) * (4 * JSON_LIMIT // 256)
-    sent = requests.post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"), files={
+    sent = requests.post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"), headers=ACCEPT_JSON,
+                         files={
         "configurationItem": (None, json.dumps({"id": ci_id, "type": "file.File"}), "application/json"),
         "fileData": ("big.bin", content, "application/octet-stream")})
     assert sent.status_code == 200, sent.text
     assert requests.get(f"{server.url}/repository/artifact/{ci_id}", auth=("admin", "admin")).content == content
     other = f"{pkg}/{unique('file')}"
     padded = json.dumps({"id": other, "type": "file.File", "targetPath": " " * JSON_LIMIT})
-    refused(requests.post(f"{server.url}/repository/ci/{other}", auth=("admin", "admin"), files={
+    refused(requests.post(f"{server.url}/repository/ci/{other}", auth=("admin", "admin"), headers=ACCEPT_JSON,
+                          files={
         "configurationItem": ("ci.json", padded, "application/json")}), 413, "http.max.json.size")
     assert not exists(api, other)
 
@@ -219,7 +222,8 @@ def bomb():
 
 
 def with_file(server, method, ci, filename, content):
-    return requests.request(method, f"{server.url}/repository/ci/{ci['id']}", auth=("admin", "admin"), files={
+    return requests.request(method, f"{server.url}/repository/ci/{ci['id']}", auth=("admin", "admin"),
+                            headers=ACCEPT_JSON, files={
         "configurationItem": (None, json.dumps(ci), "application/json"),
         "fileData": (filename, content, "application/octet-stream")})
 

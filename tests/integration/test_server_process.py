@@ -4,7 +4,7 @@ import signal
 
 import requests
 
-from tests.support.server import ServerProcess
+from tests.support.server import ACCEPT_JSON, ServerProcess
 
 
 def test_first_start_initialises_home_and_admin(server):
@@ -12,14 +12,14 @@ def test_first_start_initialises_home_and_admin(server):
     for sub in ("conf/deployit.conf", "conf/repository.key", "plugins", "importablePackages", "log/deployit.log",
                 "repository/repository.db"):
         assert (home / sub).exists(), sub
-    info = requests.get(server.url + "/server/info", auth=("admin", "admin")).json()
+    info = requests.get(server.url + "/server/info", auth=("admin", "admin"), headers=ACCEPT_JSON).json()
     assert info["version"]
     assert {p["name"] for p in info["pluginsInfo"]} >= {"udm", "overthere", "file", "cmd", "generic", "sql"}
 
 
 def test_requests_without_valid_credentials_get_401_json(server):
     for auth in (None, ("admin", "wrong"), ("nobody", "admin")):
-        response = requests.get(server.url + "/server/info", auth=auth)
+        response = requests.get(server.url + "/server/info", auth=auth, headers=ACCEPT_JSON)
         assert response.status_code == 401
         assert "credentials" in response.json()["message"]
         assert response.headers["WWW-Authenticate"].startswith("Basic")

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.integration.helpers import create, db_state, exists, path, unique
+from tests.support.server import ACCEPT_JSON
 
 SURROGATE = '"\\ud800"'  # as a client sends it: a JSON escape of a lone surrogate
 
@@ -49,7 +50,8 @@ def test_lone_surrogate_in_a_ci_property_is_refused_and_the_ci_stays_readable(se
     refused(server, lambda: api.post(f"/repository/ci/{new}", data=key), 400, "entries.\\udc00", "surrogate")
     raw = b'{"id": "%s", "type": "udm.Dictionary", "entries": {"k": "\xed\xa0\x80"}}' % new.encode()
     refused(server, lambda: api.post(f"/repository/ci/{new}", data=raw), 400, "'entries.k'")
-    upload = lambda: requests.post(f"{server.url}/repository/ci/{new}", auth=("admin", "admin"), files={  # noqa: E731
+    upload = lambda: requests.post(f"{server.url}/repository/ci/{new}", auth=("admin", "admin"),  # noqa: E731
+                                   headers=ACCEPT_JSON, files={
         "configurationItem": (None, body, "application/json")})
     refused(server, upload, 400, "'entries.k'", "CI part")
     assert not exists(api, new)
@@ -81,7 +83,7 @@ def test_lone_surrogates_are_refused_on_every_json_route(server, api, method, ro
     refused(server, lambda: api.session.request(method, server.url + route.format(u=user), data=body), 400,
             "not valid text", *words)
     assert api.get(f"/security/user/{user}").status_code == 404
-    assert requests.get(f"{server.url}/server/info", auth=("admin", "admin")).status_code == 200
+    assert requests.get(f"{server.url}/server/info", auth=("admin", "admin"), headers=ACCEPT_JSON).status_code == 200
 
 
 # -- control characters in ids, names and passwords --------------------------------------------
@@ -177,7 +179,8 @@ def test_bad_file_names_are_refused(server, api, method, route, words):
 
 
 def test_an_uploaded_archive_with_a_long_name_is_checked_not_an_error(server):
-    send = lambda: requests.post(f"{server.url}/repository/import", auth=("admin", "admin"), files={  # noqa: E731
+    send = lambda: requests.post(f"{server.url}/repository/import", auth=("admin", "admin"),  # noqa: E731
+                                 headers=ACCEPT_JSON, files={
         "file": ("a" * 300 + ".zip", b"not a zip", "application/zip")})
     refused(server, send, 400, ".zip")
     assert not [p for p in (server.home / "export").glob("uploaded-*")]
@@ -190,7 +193,7 @@ def test_fetch_of_a_url_that_does_not_parse_is_refused(server, api, url):
 
 def multipart(server, route, boundary, body):
     return lambda: requests.post(server.url + route, auth=("admin", "admin"), data=body,
-                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+                                 headers={**ACCEPT_JSON, "Content-Type": f"multipart/form-data; boundary={boundary}"})
 
 
 @pytest.mark.parametrize("route", ["/package/upload/x.dar", "/repository/import",
@@ -209,7 +212,8 @@ def test_an_artifact_file_name_with_a_control_character_is_refused(server, api):
     pkg = create(api, f"Applications/{unique('app')}", "udm.Application")["id"] + "/1.0"
     create(api, pkg, "udm.DeploymentPackage")
     ci_id = f"{pkg}/file"
-    send = lambda: requests.post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"), files={  # noqa: E731
+    send = lambda: requests.post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"),  # noqa: E731
+                                 headers=ACCEPT_JSON, files={
         "configurationItem": (None, json.dumps({"id": ci_id, "type": "file.File"}), "application/json"),
         "fileData": ("a\x01b.txt", b"hello", "application/octet-stream")})
     refused(server, send, 400, ci_id, "U+0001")

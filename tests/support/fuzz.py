@@ -18,6 +18,7 @@ from urllib.parse import quote
 import requests
 
 from server.api.app import api_routes
+from tests.support.server import ACCEPT_JSON
 
 USER, PASSWORD = "fuzzer", "fuzzer-secret"
 # Routes that stop or freeze the server by design (a 503 for every write in maintenance mode).
@@ -272,6 +273,7 @@ def prepare(server_url: str, admin=("admin", "admin")) -> dict:
     """Create the fuzzing admin user and a few CIs and a role the fuzzer can name; what it may name."""
     s = requests.Session()
     s.auth = admin
+    s.headers.update(ACCEPT_JSON)
     base = server_url.rstrip("/")
     s.post(f"{base}/security/user/{USER}", json={"username": USER, "password": PASSWORD, "admin": True}) \
         .raise_for_status()

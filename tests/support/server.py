@@ -12,6 +12,8 @@ from pathlib import Path
 
 import requests
 
+ACCEPT_JSON = {"Accept": "application/json"}  # what the shell and xldeploy-py send (the server's default is XML)
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -94,5 +96,5 @@ class ServerProcess:
     def session(self, username: str = "admin", password: str = "admin") -> requests.Session:
         s = requests.Session()
         s.auth = (username, password)
-        s.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
+        s.headers.update({"Content-Type": "application/json", **ACCEPT_JSON})
         return s
