@@ -114,7 +114,7 @@ def make_postgres(old: str, work: Path, key: bytes) -> None:
         (HERE / "postgres-task").write_text(task_id + "\n")
         dump = subprocess.run([*pg.as_user, _bin("pg_dump"), "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres",
                                "--no-owner", "--no-privileges", "deployit"], check=True, capture_output=True, text=True)
-        # psql 15.14 and later guard a dump with \\restrict; older ones do not know it, and the dump is ours.
+        # psql 15.14 and later guard a dump with \restrict; older ones do not know it, and the dump is ours.
         lines = [line for line in dump.stdout.splitlines() if not line.startswith(("\\restrict", "\\unrestrict"))]
         (HERE / "postgres.sql").write_text("\n".join(lines) + "\n")
     finally:
