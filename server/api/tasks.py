@@ -91,9 +91,8 @@ async def current(request: Request):
     return ok(mask_secrets(await call(_views(request).current, user(request))))
 
 
-@needs("admin")
+@needs(ADMIN)
 async def current_all(request: Request):
-    require(request, ADMIN)
     return ok(mask_secrets(await call(_views(request).current, None)))
 
 
