@@ -19,5 +19,8 @@ def run(connection) -> None:
 if config.attributes.get("connection") is not None:
     run(config.attributes["connection"])
 else:
-    with migrating(context.get_x_argument(as_dictionary=True)["url"]) as connection:
+    url = context.get_x_argument(as_dictionary=True).get("url")
+    if not url:
+        raise SystemExit("Name the database to migrate: alembic -c server/store/alembic.ini -x url=<SQLAlchemy URL> ...")
+    with migrating(url) as connection:
         run(connection)
