@@ -4,4 +4,14 @@ Start-up stays cheap: submodules import their heavy dependencies (requests, ptpy
 when they need them.
 """
 
-__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """`__version__`, read from the installed distribution (setup.cfg holds it) only when asked for."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("deployit")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"

@@ -68,6 +68,7 @@ def main(argv=None) -> int:
     from .api.app import create_app
     from .services import build_services
     from .planning.rules import RuleError
+    from .store.schema_version import SchemaTooNew
     from .types import TypeSystemError
     try:
         services = build_services(config)
@@ -79,6 +80,9 @@ def main(argv=None) -> int:
         return 2
     except RuleError as exc:
         log.error("Cannot load the planning rules: %s", exc)
+        return 2
+    except SchemaTooNew as exc:
+        log.error("Cannot start: %s", exc)
         return 2
     import uvicorn
     app = create_app(services)

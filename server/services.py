@@ -33,6 +33,7 @@ from .security.secrets import Secrets
 from .security.service import Security
 from .security.store import SecurityStore
 from .security.users import UserStore
+from .store import schema_version
 from .types import TypeRegistry, load_registry
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class Services:
 def build_services(config: ServerConfig) -> Services:
     types = load_registry(config.plugins_dir, config.defaults_properties(), config.ext_dir)
     log.info("Loaded %d types", len(types.types))
+    schema_version.upgrade(config.url)
     engine = make_engine(config.url)
     secrets = Secrets.from_home(config.conf_dir)
     limits = PackageLimits.from_properties(config.properties)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from .document import API_VERSIONS, KINDS, AsCodeError, SpecCi, _where, load, read_ci_document, scalar_text
+from .document import API_VERSIONS, KINDS, AsCodeError, SpecCi, _where, read_ci_document, scalar_text
 
 XL_API = "xl/v1"
 RELEASE_PREFIX = "xl-release/"

@@ -21,12 +21,12 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
-from ..errors import BadRequest, Forbidden
+from ..errors import BadRequest
 from ..exchange.cis import normalise_root, read_archive
 from ..exchange.dar import DarWriter
-from ..security.permissions import ADMIN, ALL_ROOTS, READ, REPO_EDIT
+from ..security.permissions import READ, REPO_EDIT
 from .common import call, created_task, multipart_form, services, user
-from .guard import audit, needs, require, require_each, security
+from .guard import audit, check, needs, policy, require, security
 
 CHUNK = 1024 * 1024
 
@@ -35,22 +35,10 @@ def _exchange(request: Request):
     return services(request).exchange
 
 
-async def _require_subtree(request: Request, permission: str, root: str | None) -> None:
-    """The permission on the root and on every CI below it (an import replaces them all); everything
-    (no root) is for admins. An archive's own CIs need no check of their own: their ids lie below the root,
-    so they inherit from the same directories."""
-    if root is None:
-        require(request, ADMIN)
-        return
-    require(request, permission, root)
-    below = await call(services(request).repository.query, None, None, root)
-    require_each(request, permission, [r.id for r in below])
-
-
 @needs("read on the root and every CI below it (everything: admin); exportDir outside export/: admin")
 async def export_cis(request: Request):
     root = normalise_root(request.path_params.get("root"))
-    await _require_subtree(request, READ, root)
+    await check(request, policy(request).archive, root, READ)
     admin = security(request).is_admin(user(request))
     task_id, target = await call(_exchange(request).create_export, root, request.query_params.get("exportDir"),
                                  user(request), admin)
@@ -63,7 +51,7 @@ async def download_export(request: Request):
     exchange = _exchange(request)
     path = exchange.archive_path(request.path_params["name"])
     archive = await call(read_archive, path, services(request).repository, exchange.limits)
-    await _require_subtree(request, READ, archive.root)
+    await check(request, policy(request).archive, archive.root, READ)
     handle = open(path, "rb")
 
     def chunks():
@@ -72,16 +60,6 @@ async def download_export(request: Request):
 
     return StreamingResponse(chunks(), media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{path.name}"', "Content-Length": str(path.stat().st_size)})
-
-
-def _may_edit_somewhere(request: Request) -> None:
-    failure = None
-    for root in ALL_ROOTS:
-        try:
-            return security(request).require_somewhere(user(request), (REPO_EDIT,), root, "location")
-        except Forbidden as exc:
-            failure = exc
-    raise failure
 
 
 async def _uploaded(request: Request) -> str:
@@ -110,13 +88,13 @@ async def import_cis(request: Request):
     uploaded = request.headers.get("content-type", "").startswith("multipart/")
     if uploaded:
         # Refuse before storing anything for someone who may edit nothing at all.
-        _may_edit_somewhere(request)
+        policy(request).archive_upload(user(request))
         name = await _uploaded(request)
     else:
         name = request.query_params.get("archive") or ""
     try:
         archive = await call(exchange.check_import, name)
-        await _require_subtree(request, REPO_EDIT, archive.root)
+        await check(request, policy(request).archive, archive.root, REPO_EDIT)
     except BaseException:
         if uploaded:
             (exchange.export_dir / name).unlink(missing_ok=True)

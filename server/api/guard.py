@@ -1,5 +1,6 @@
-"""Permission checks in the routes: every handler declares what it needs with `@needs(...)` and checks it
-with `require(...)` (or a policy of server/security/policy.py) before doing anything.
+"""Permission checks in the routes: every handler declares what it needs with `@needs(...)`, which checks a
+global permission itself; a handler whose need depends on its object checks it with `require(...)` (or a
+policy of server/security/policy.py) before doing anything.
 
 `login` is checked for every request by the authentication middleware. `create_app` makes any handler
 without `@needs` admin-only (deny by default) and logs it; tests/integration/test_security_matrix.py
@@ -12,21 +13,39 @@ import functools
 
 from starlette.requests import Request
 
+from ..security.permissions import CATALOGUE, LOGIN
 from ..security.secrets import MASK, PREFIX
 from .common import call, services, user
 
 
 def needs(description: str, *, changes: bool | None = None):
-    """Mark a handler with what it needs, in words (shown in the README's permission table).
+    """Mark a handler with what it needs, in words (shown in the README's permission table). When that is one
+    permission that holds only globally (`admin`, `security#edit`...), it is checked here, before the handler
+    runs; otherwise the handler checks what the words say, with `require` or a policy of security/policy.py.
     `changes=False` marks a POST that changes nothing (left out of the audit trail)."""
 
     def mark(handler):
+        if description in _GLOBAL_ONLY:
+            handler = _requiring(description, handler)
         handler.__needs__ = description
         if changes is not None:
             handler.__changes__ = changes
         return handler
 
     return mark
+
+
+# `login` is left to the authentication middleware, which checks it for every request.
+_GLOBAL_ONLY = {name for name, permission in CATALOGUE.items() if not permission.is_local and name != LOGIN}
+
+
+def _requiring(permission: str, handler):
+    @functools.wraps(handler)
+    async def guarded(request: Request):
+        require(request, permission)
+        return await handler(request)
+
+    return guarded
 
 
 def admin_only(handler):

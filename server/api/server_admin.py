@@ -21,8 +21,8 @@ from starlette.routing import Route
 
 from ..errors import Conflict
 from ..maintenance.gc import artifact_usage
-from .common import created_task, call, no_content, ok, services, user
-from .guard import audit, needs, require
+from .common import call, created_task, no_content, ok, services, user
+from .guard import audit, needs
 
 
 def allowed_in_maintenance(handler):
@@ -41,7 +41,6 @@ async def state(request: Request):
 @allowed_in_maintenance
 @needs("admin")
 async def maintenance_start(request: Request):
-    require(request, "admin")
     services(request).mode.start_maintenance(user(request))
     return no_content()
 
@@ -49,7 +48,6 @@ async def maintenance_start(request: Request):
 @allowed_in_maintenance
 @needs("admin")
 async def maintenance_stop(request: Request):
-    require(request, "admin")
     services(request).mode.stop_maintenance()
     return no_content()
 
@@ -57,7 +55,6 @@ async def maintenance_stop(request: Request):
 @allowed_in_maintenance
 @needs("admin")
 async def shutdown(request: Request):
-    require(request, "admin")
     stop = services(request).request_shutdown
     if stop is None:
         raise Conflict("This server was not started by deployit-server and cannot stop itself; stop its process.")
@@ -71,7 +68,6 @@ async def shutdown(request: Request):
 
 @needs("admin")
 async def gc(request: Request):
-    require(request, "admin")
     svc = services(request)
     task_id = await call(svc.gc.create_task, user(request))
     audit(request, task_id)

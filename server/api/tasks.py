@@ -93,9 +93,8 @@ async def current(request: Request):
     return ok(mask_secrets(await call(_views(request).current, user(request))), "tasks")
 
 
-@needs("admin")
+@needs(ADMIN)
 async def current_all(request: Request):
-    require(request, ADMIN)
     return ok(mask_secrets(await call(_views(request).current, None)), "tasks")
 
 

@@ -1,9 +1,11 @@
-"""Tables of the repository database (SQLAlchemy Core; SQLite by default, PostgreSQL in shared mode)."""
+"""Tables of the repository database (SQLAlchemy Core; SQLite by default, PostgreSQL in shared mode).
+
+A change here needs a revision in server/store/migrations/versions/ (see ARCHITECTURE.md): the server makes and
+upgrades databases with the revisions, and a test checks that they agree with these tables."""
 
 from __future__ import annotations
 
-from sqlalchemy import (Column, Index, Integer, BigInteger, MetaData, String, Table, Text, create_engine,
-                        event, inspect, text)
+from sqlalchemy import Column, Index, Integer, BigInteger, MetaData, String, Table, Text, create_engine, event
 from sqlalchemy.engine import Engine
 
 ID = String(850)  # XL Deploy's id length limit for every supported database
@@ -170,7 +172,7 @@ Index("ix_task_logs_step", task_logs.c.task_id, task_logs.c.path)
 # The command each running step has started on a host, while it runs: its process group (the local process group,
 # or the remote one over SSH), the random tag in its environment (so a reused process-group number is never taken
 # for it) and the host, encrypted as it holds passwords. What is left here after a crash is ended before the task
-# runs again (server/engine/leftovers.py). A new table, so an existing home's database gets it from create_all.
+# runs again (server/engine/leftovers.py).
 step_processes = Table(
     "step_processes", metadata,
     Column("tag", String(32), primary_key=True),
@@ -186,7 +188,8 @@ Index("ix_cis_parent_name", cis.c.parent_id, cis.c.name)
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the repository URL; SQLite gets WAL mode and a busy timeout."""
+    """An engine for the repository URL; SQLite gets WAL mode and a busy timeout. The schema is made and upgraded
+    before, by server.store.schema_version.upgrade."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -202,31 +205,4 @@ def make_engine(url: str) -> Engine:
             cursor.close()
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    metadata.create_all(engine)
-    _add_missing_columns(engine)
-    _add_missing_indexes(engine)
     return engine
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Columns added to existing tables since a home was created (create_all only makes new tables)."""
-    inspector = inspect(engine)
-    for table in metadata.sorted_tables:
-        if not inspector.has_table(table.name):
-            continue
-        present = {c["name"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            kind = column.type.compile(dialect=engine.dialect)
-            default = column.default.arg if column.default is not None and not callable(column.default.arg) else None
-            clause = f" NOT NULL DEFAULT {default!r}" if default is not None else ""
-            with engine.begin() as conn:
-                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{clause}'))
-
-
-def _add_missing_indexes(engine: Engine) -> None:
-    """Indexes added to existing tables since a home was created (create_all only indexes new tables)."""
-    for table in metadata.sorted_tables:
-        for index in table.indexes:
-            index.create(engine, checkfirst=True)

@@ -16,6 +16,7 @@ from typing import BinaryIO, Callable
 
 from sqlalchemy import and_, bindparam, delete, func, insert, not_, or_, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import BadRequest, Conflict, NotFound
 from ..refs import body_id, ref_ids
@@ -135,14 +136,17 @@ class Repository:
 
     # -- set-up --------------------------------------------------------------------------------
     def init_roots(self) -> None:
-        with self._write_lock, self.engine.begin() as conn:
-            for root in ROOTS:
-                if conn.execute(select(cis.c.id).where(cis.c.id == root)).first() is None:
-                    stamp = values.now_iso()
-                    conn.execute(insert(cis).values(
-                        id=root, type=ROOT_TYPE, parent_id=None, name=root, token=str(uuid.uuid4()),
-                        created_by="system", created_at=stamp, modified_by="system", modified_at=stamp,
-                        properties="{}"))
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                for root in ROOTS:
+                    if conn.execute(select(cis.c.id).where(cis.c.id == root)).first() is None:
+                        stamp = values.now_iso()
+                        conn.execute(insert(cis).values(
+                            id=root, type=ROOT_TYPE, parent_id=None, name=root, token=str(uuid.uuid4()),
+                            created_by="system", created_at=stamp, modified_by="system", modified_at=stamp,
+                            properties="{}"))
+        except IntegrityError:  # another server sharing the database created them at the same moment
+            pass
 
     # -- reading -------------------------------------------------------------------------------
     def _get(self, conn: Connection, ci_id: str) -> CiRecord | None:

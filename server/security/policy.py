@@ -108,6 +108,25 @@ class Policy:
             if not holds(rec.id):
                 raise self.security.refusal(user, permission, rec.id)
 
+    def archive(self, user: str, root: str | None, permission: str) -> None:
+        """Exporting or importing a subtree as an archive: the permission on its root and every CI below it (an
+        import replaces them all; the archive's own CIs lie below the root, so they inherit from the same
+        directories). The whole repository (no root) is for admins."""
+        if root is None:
+            self.security.require(user, P.ADMIN)
+            return
+        self.subtree(user, root, permission)
+
+    def archive_upload(self, user: str) -> None:
+        """Before an archive is stored to be imported (its root is read only then): repo#edit somewhere."""
+        failure = None
+        for root in P.ALL_ROOTS:
+            try:
+                return self.security.require_somewhere(user, (P.REPO_EDIT,), root, "location")
+            except Forbidden as exc:
+                failure = exc
+        raise failure
+
     # -- packages ------------------------------------------------------------------------------
     def package_import(self, user: str, application_id: str) -> None:
         """Called once the package's manifest names its application, before anything is written."""

@@ -14,6 +14,7 @@ import threading
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import BadRequest, Conflict, NotFound
 from ..repository.schema import users
@@ -49,11 +50,14 @@ class UserStore:
 
     def ensure_admin(self, password: str) -> bool:
         """Create the `admin` user on first start; True when it was created."""
-        with self.engine.begin() as conn:
-            if conn.execute(select(users.c.username).where(users.c.username == "admin")).first():
-                return False
-            conn.execute(insert(users).values(username="admin", password_hash=hash_password(password), admin=1))
-            return True
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(select(users.c.username).where(users.c.username == "admin")).first():
+                    return False
+                conn.execute(insert(users).values(username="admin", password_hash=hash_password(password), admin=1))
+                return True
+        except IntegrityError:  # another server sharing the database created it at the same moment
+            return False
 
     def _cache_key(self, username: str, password: str) -> bytes:
         return hmac.new(self._pepper, f"{username}\0{password}".encode("utf-8"), hashlib.sha256).digest()

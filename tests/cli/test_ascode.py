@@ -264,7 +264,7 @@ def test_a_server_refusal_writes_nothing(cli, api, landscape):
     """)
     result = cli.run("apply", "-f", "bad.yaml")
     assert result.returncode == 1
-    assert result.stderr.startswith(f"bad.yaml, line 15: the server refused the changes, so nothing was changed: ")
+    assert result.stderr.startswith("bad.yaml, line 15: the server refused the changes, so nothing was changed: ")
     assert f"{envs}/host-in-the-wrong-place" in result.stderr
     assert not exists(api, new)
     assert read(api, f"{infra}/web1")["address"] == "web1.example.com"
@@ -417,7 +417,7 @@ def test_artifacts_round_trip_with_an_artifacts_folder(cli, api, server):
     out = cli.run("generate", "-p", app, "-f", "yaml/app.yaml", "--artifacts", "yaml/artifacts")
     assert out.returncode == 0, out.stderr
     text = (cli.cwd / "yaml" / "app.yaml").read_text()
-    assert f"    - name: readme\n      type: file.File\n      targetPath: /tmp/x\n" in text
+    assert "    - name: readme\n      type: file.File\n      targetPath: /tmp/x\n" in text
     assert f"      file: !file artifacts/{app}/1.0/readme/readme.txt\n" in text
     local = cli.cwd / "yaml" / "artifacts" / app / "1.0" / "readme" / "readme.txt"
     assert local.read_bytes() == b"hello\n"

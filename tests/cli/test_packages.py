@@ -84,7 +84,7 @@ def test_import_errors_carry_the_servers_message(cli):
 
     result = cli.script(f"deployit.importPackage('{app}-1.0.dar')\nprint('not reached')\n")
     assert result.returncode != 0 and "not reached" not in result.stdout
-    assert f"DeployitException: " in result.stderr and f"Applications/{app}/1.0" in result.stderr
+    assert "DeployitException: " in result.stderr and f"Applications/{app}/1.0" in result.stderr
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

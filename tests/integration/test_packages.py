@@ -9,7 +9,6 @@ import hashlib
 import http.server
 import importlib.util
 import io
-import json
 import shutil
 import threading
 import zipfile

@@ -1,7 +1,6 @@
 """Users' synthetic.xml plugins and deployit-defaults.properties, loaded by a real server."""
 
 import pytest
-import requests
 
 from tests.support.server import ServerProcess
 

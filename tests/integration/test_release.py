@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 

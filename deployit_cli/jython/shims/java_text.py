@@ -4,7 +4,6 @@ DecimalFormat."""
 from __future__ import annotations
 
 from ..beans import JavaBean
-from . import _datefmt
 
 
 class ParseException(Exception):

@@ -33,4 +33,4 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Type", "DescriptorRegistry"]
+__all__ = ["Type", "DescriptorRegistry"]  # noqa: F822 (DescriptorRegistry comes from __getattr__)
