@@ -248,3 +248,12 @@ def test_path_join_follows_the_host_os(sshd):
     windows = LocalConnection({"id": "Infrastructure/w", "type": "overthere.LocalHost", "os": "WINDOWS"})
     assert windows.path_join("C:\\apps", "site", "index.html") == "C:\\apps\\site\\index.html"
     assert windows.temp_base  # the server's own temp folder: a LocalHost is this machine
+
+
+def test_output_sent_after_the_exit_status_is_not_lost(sshd):
+    """sshd may send the exit status before the rest of the output (seen under load with a lot of output):
+    here the output certainly comes after it, from a child that goes on writing once the shell has exited."""
+    with connect(sshd.host(password=TEST_PASSWORD)) as conn:
+        result = conn.run("(sleep 0.3; seq 1 20000) & exit 0")
+    assert result.exit_code == 0
+    assert result.stdout == [str(n) for n in range(1, 20001)]

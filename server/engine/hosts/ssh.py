@@ -35,6 +35,7 @@ CONNECTION_TYPES = SFTP_TYPES | ELEVATED_TYPES | {"SCP"}
 DEFAULT_TIMEOUT_MILLIS = 1200000
 KEEPALIVE_SECONDS = 30
 MAX_JUMPS = 5
+OUTPUT_QUIET_SECONDS = 0.5  # after the exit status, output that stays quiet this long is taken as complete
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PID_MARK = b"__deployit_pid__="
 # Sends SIGNAL to process PID and all its descendants, found from one `ps` snapshot; POSIX ps and awk only.
@@ -446,13 +447,20 @@ class SshConnection(Connection):
                     announce()
             if not pty:
                 channel.shutdown_write()
+            quiet_since = None
             while True:
                 stop()
                 select.select([channel], [], [], 0.05)
-                self._drain(channel, sink)
-                if channel.exit_status_ready() or channel.closed:
+                got = self._drain(channel, sink)
+                if channel.closed or (channel.exit_status_ready() and channel.eof_received):
                     self._drain(channel, sink)
                     break
+                if channel.exit_status_ready():
+                    # sshd may send the exit status before the rest of the output: read on until EOF, or
+                    # until the output stays quiet (a background child may hold it open long after).
+                    quiet_since = None if got else (quiet_since or time.monotonic())
+                    if quiet_since is not None and time.monotonic() - quiet_since > OUTPUT_QUIET_SECONDS:
+                        break
                 announce()
             if answerer is not None:
                 answerer.flush()
@@ -465,11 +473,16 @@ class SshConnection(Connection):
             channel.close()
 
     @staticmethod
-    def _drain(channel, sink) -> None:
+    def _drain(channel, sink) -> bool:
+        """Pass on the output that has arrived; whether there was any."""
+        got = False
         while channel.recv_ready():
             sink(channel.recv(65536), False)
+            got = True
         while channel.recv_stderr_ready():
             sink(channel.recv_stderr(65536), True)
+            got = True
+        return got
 
     def _check_stop(self, channel, timeout, deadline, cancel, pty, elevated, catcher, sink) -> None:
         if cancel is not None and cancel.is_set():
