@@ -15,7 +15,7 @@ from .engine.engine import TaskEngine
 from .engine.reading import TaskViews
 from .engine.store import TaskStore
 from .exchange.tasks import Exchange
-from .planning.adapter import DeploymentService, load_rules
+from .deployments.service import DeploymentService, load_rules
 from .release.pipeline import Pipelines
 from .release.reports import Reports
 from .maintenance import gc as garbage

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from ..errors import BadRequest
-from ..planning.adapter import ValidationFailed
+from ..deployments.service import ValidationFailed
 from ..refs import ref_ids
 from ..security.permissions import READ, TASK_PREVIEW_STEP
 from .common import created_task, boolean, call, json_body, ok, services, user
@@ -122,7 +122,7 @@ async def create_task(request: Request):
 
 @needs("the task's owner or admin, with the deploy permission that undoes it on its environment")
 async def rollback(request: Request):
-    """A ROLLBACK task returning the repository to its state before the task (server/engine/rollback.py)."""
+    """A ROLLBACK task returning the repository to its state before the task (server/deployments/rollback.py)."""
     await check(request, policy(request).rollback, request.path_params["task"])
     task_id = await call(services(request).task_engine.rollback, request.path_params["task"], user(request))
     audit(request, task_id)

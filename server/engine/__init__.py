@@ -7,7 +7,6 @@
     stepcontext.py  the StepContext of a step: references resolved, secrets decrypted and masked
     logs.py         step logs written while steps run
     checkpoints.py  checkpoint commits and the final store of a deployment's result
-    rollback.py     rollback tasks from the committed deltas
     control.py      control tasks (`<method>` on types)
     scheduler.py    scheduled tasks; recovery.py: what a restart does with unfinished tasks
     leftovers.py    the commands steps run on hosts, recorded, and ended after a crash before a retry

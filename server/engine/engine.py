@@ -345,9 +345,9 @@ class TaskEngine:
             return path
 
     def rollback(self, task_id: str, owner: str) -> str:
-        """Create the rollback task of a deployment task (server/engine/rollback.py); the original
+        """Create the rollback task of a deployment task (server/deployments/rollback.py); the original
         task is archived (DONE when it was EXECUTED, else CANCELLED) so it cannot run again."""
-        from .rollback import plan_rollback
+        from ..deployments.rollback import plan_rollback
         if self.deployments is None:
             raise Conflict("Rollback needs the deployment service, which this engine was not given.")
         record = self._record(task_id, with_specification=True)

@@ -13,6 +13,7 @@
     scripting      what rule expressions and planning scripts see
     planner        deltas -> orchestrated tree -> steps from rules -> task tree
     wire           the REST API's Deployment JSON
-    adapter        the deployment service: reads the repository, calls the above, stores tasks (the
-                   only module here that does I/O)
+
+The deployment service (server/deployments) reads the repository into a Snapshot, calls the above
+and hands the task to the engine.
 """

@@ -1,11 +1,11 @@
 """Plain data the planner works on: a repository snapshot, deployeds, deployments, validation messages.
 
-Nothing here reads the repository. `adapter.py` fills a `Snapshot` from it; every other planning
-module takes these records (and the read-only TypeRegistry) and returns new ones.
+Nothing here reads the repository. The deployment service (server/deployments) fills a `Snapshot`
+from it; every planning module takes these records (and the read-only TypeRegistry) and returns new ones.
 
 Values are kept the way the planner needs them: CI properties are effective values (defaults applied)
 with passwords in clear, references as id strings. Secrets go back to ciphertext only when the
-adapter turns results into JSON.
+service turns results into JSON.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class Dictionary:
 
 @dataclass
 class Snapshot:
-    """The part of the repository one deployment needs, read once by the adapter.
+    """The part of the repository one deployment needs, read once by the deployment service.
 
     `deployables` lists the deployables of the version in deployment order (composite packages
     flattened in member order); `member_of` maps each deployable (of the new and of the previous

@@ -1,4 +1,4 @@
-"""The deployment service: the one planning module that touches the outside world.
+"""The deployment service: planning's link to the outside world.
 
 It reads what a deployment needs from the repository into a `Snapshot`, hands plain data to the
 pure planning modules, turns their results into the REST API's JSON (secrets concealed) and stores
@@ -17,15 +17,15 @@ from pathlib import Path
 from ..errors import BadRequest, Conflict, NotFound
 from ..types import PropertyKind, TypeRegistry
 from ..types.registry import is_rules_file
-from . import specification as spec
-from .delta import MASK, changes
-from .dictionaries import EffectiveDictionary
-from .model import ERROR, INITIAL, UNDEPLOYMENT, UPDATE, Ci, Deployed, Deployment, Dictionary, Snapshot, name_of, parent_of
-from .plan import block_json, find_block
-from .planner import plan as make_plan
-from .rules import RuleSet
-from .scripting import value_json
-from .wire import application_to_json, deployed_to_json, deployment_from_json, deployment_to_json
+from ..planning import specification as spec
+from ..planning.delta import MASK, changes
+from ..planning.dictionaries import EffectiveDictionary
+from ..planning.model import ERROR, INITIAL, UNDEPLOYMENT, UPDATE, Ci, Deployed, Deployment, Dictionary, Snapshot, name_of, parent_of
+from ..planning.plan import block_json, find_block
+from ..planning.planner import plan as make_plan
+from ..planning.rules import RuleSet
+from ..planning.scripting import value_json
+from ..planning.wire import application_to_json, deployed_to_json, deployment_from_json, deployment_to_json
 
 log = logging.getLogger(__name__)
 

@@ -4,13 +4,13 @@ import pytest
 
 from server.config import init_home, load_config
 from server.errors import BadRequest, NotFound
-from server.planning.adapter import ValidationFailed
+from server.deployments.service import ValidationFailed
 from server.services import build_services
 
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory):
-    home = tmp_path_factory.mktemp("adapter") / "home"
+    home = tmp_path_factory.mktemp("deployments") / "home"
     init_home(home)
     built = build_services(load_config(home))
     repo = built.repository

@@ -22,7 +22,7 @@ from ..planning.model import INITIAL, UNDEPLOYMENT, UPDATE, Ci, Deployment, pare
 from ..planning.plan import block_json
 from ..planning.planner import plan as make_plan
 from ..planning.wire import application_from_json, deployed_from_json, deployed_to_json
-from .checkpoints import CREATE, DESTROY, MODIFY
+from ..engine.checkpoints import CREATE, DESTROY, MODIFY
 
 ROLLBACK = "ROLLBACK"
 
