@@ -88,13 +88,13 @@ def build_services(config: ServerConfig) -> Services:
     tasks = TaskStore(engine)
     notifier = Notifier(repository, types, tasks, config.home)
     tasks.observers.append(notifier.observe)
-    deployments = DeploymentService(repository, types, secrets, rules, tasks)
     packages = PackageService.from_config(repository, types, config)
     props = config.properties or {}
     task_engine = TaskEngine(tasks, repository, types, secrets, home=config.home, max_active=config.max_active_tasks,
-                             step_threads=config.step_threads, deployments=deployments,
+                             step_threads=config.step_threads,
                              shutdown_timeout=_seconds(props, "task.shutdown.timeout", 5.0),
                              abort_grace=_seconds(props, "task.abort.grace", 5.0))
+    deployments = DeploymentService(repository, types, secrets, rules, tasks, task_engine)
     exchange = Exchange(repository, tasks, config.home, packages.limits)
     for step_type in Exchange.STEP_TYPES:
         task_engine.server_steps[step_type] = exchange.run_step

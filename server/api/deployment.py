@@ -124,7 +124,7 @@ async def create_task(request: Request):
 async def rollback(request: Request):
     """A ROLLBACK task returning the repository to its state before the task (server/deployments/rollback.py)."""
     await check(request, policy(request).rollback, request.path_params["task"])
-    task_id = await call(services(request).task_engine.rollback, request.path_params["task"], user(request))
+    task_id = await call(_service(request).rollback, request.path_params["task"], user(request))
     audit(request, task_id)
     return created_task(task_id)
 

@@ -25,6 +25,7 @@ from ..planning.plan import block_json, find_block
 from ..planning.planner import plan as make_plan
 from ..planning.rules import RuleSet
 from ..planning.scripting import value_json
+from .rollback import plan_rollback
 from ..planning.wire import application_to_json, deployed_to_json, deployment_from_json, deployment_to_json
 
 log = logging.getLogger(__name__)
@@ -76,12 +77,13 @@ def load_rules(home: Path | None, types: TypeRegistry) -> RuleSet:
 
 
 class DeploymentService:
-    def __init__(self, repository, types: TypeRegistry, secrets, rules: RuleSet, tasks):
+    def __init__(self, repository, types: TypeRegistry, secrets, rules: RuleSet, tasks, engine):
         self.repository = repository
         self.types = types
         self.secrets = secrets
         self.rules = rules
         self.tasks = tasks
+        self.engine = engine
 
     # -- secrets -------------------------------------------------------------------------------
     def conceal(self, text: str) -> str:
@@ -428,6 +430,14 @@ class DeploymentService:
                                  metadata=plan.metadata, block=block_json(plan.tree,
                                                                           self.step_json_for(deployment, snap)),
                                  specification=self._specification(plan, snap))
+
+    def rollback(self, task_id: str, owner: str) -> str:
+        """Create the rollback task of a deployment task (rollback.py); the original task is archived
+        (DONE when it was EXECUTED, else CANCELLED) so it cannot run again."""
+        record = self.engine.to_roll_back(task_id)
+        parts = plan_rollback(self, record)
+        return self.engine.create_and_archive(task_id, record["state"], lambda: self.tasks.create(
+            owner=owner, rollback_of=task_id, **parts))
 
     def preview_block(self, data) -> dict:
         deployment, snap, plan = self._planned(data)

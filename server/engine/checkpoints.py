@@ -23,7 +23,7 @@ import copy
 import threading
 
 from ..errors import Conflict, DeployitError
-from ..planning.specification import DEPLOYED_APPLICATION, owned_elsewhere
+from ..types.udm import DEPLOYED_APPLICATION, owned_elsewhere
 from .context import StepFailed
 from .store import TaskStore, empty_commits
 

@@ -51,11 +51,9 @@ def default_execute(step: dict, ctx):
 
 class TaskEngine:
     def __init__(self, store: TaskStore, repository, types, crypto, *, home: Path, max_active: int = 10,
-                 step_threads: int = 8, execute=None, shutdown_timeout: float = 5.0, abort_grace: float = ABORT_GRACE,
-                 deployments=None):
+                 step_threads: int = 8, execute=None, shutdown_timeout: float = 5.0, abort_grace: float = ABORT_GRACE):
         from .runner import script_paths
         self.store = store
-        self.deployments = deployments
         self.repository = repository
         self.types = types
         self.crypto = crypto
@@ -344,22 +342,16 @@ class TaskEngine:
             self.store.insert_step(task_id, record["block"], block["id"], number)
             return path
 
-    def rollback(self, task_id: str, owner: str) -> str:
-        """Create the rollback task of a deployment task (server/deployments/rollback.py); the original
-        task is archived (DONE when it was EXECUTED, else CANCELLED) so it cannot run again."""
-        from ..deployments.rollback import plan_rollback
-        if self.deployments is None:
-            raise Conflict("Rollback needs the deployment service, which this engine was not given.")
+    def to_roll_back(self, task_id: str) -> dict:
+        """The stored task (with its specification) that a rollback would replace; refused when it is
+        archived or its state allows no rollback. The deployment service plans the rollback task
+        (server/deployments/rollback.py) and hands it to `create_and_archive`."""
         record = self._record(task_id, with_specification=True)
         if record.get("archived"):
             raise Conflict(f"Task {task_id} is archived ({record['state']}); only tasks that are not archived can be "
                            f"rolled back.")
         check_allowed("rollback", task_id, record["state"])
-        parts = plan_rollback(self.deployments, record)
-        return self.create_and_archive(task_id, record["state"], lambda: self.store.create(
-            task_type=parts["task_type"], description=parts["description"], owner=owner,
-            metadata=parts["metadata"], block=parts["block"], specification=parts["specification"],
-            rollback_of=task_id))
+        return record
 
     def create_and_archive(self, original_id: str, expected_state: str, create) -> str:
         """Run `create()` (making a new task from this one, e.g. its rollback) and archive the

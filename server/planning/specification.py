@@ -34,6 +34,7 @@ import uuid
 
 from ..errors import BadRequest, Conflict
 from ..types import PropertyKind, TypeRegistry
+from ..types.udm import DEPLOYED_APPLICATION, owned_elsewhere
 from . import checklist
 from .convert import effective, is_empty, problem, to_kind
 from .dictionaries import PATTERN, EffectiveDictionary, property_key_candidates
@@ -41,7 +42,6 @@ from .matching import TypeMatcher, tags_match
 from .model import (ERROR, INITIAL, UNDEPLOYMENT, UPDATE, WARNING, Ci, Deployed, Deployment, Message, Snapshot,
                     name_of)
 
-DEPLOYED_APPLICATION = "udm.DeployedApplication"
 ARTIFACT_DEPLOYED = "udm.DeployedArtifact"
 FIXED = ("deployable", "container")
 
@@ -486,17 +486,6 @@ def generate_single(deployment: Deployment, snap: Snapshot, types: TypeRegistry,
     if not replaced:
         deployment.deployeds.append(deployed)
     return validate(deployment, snap, types, mapper)
-
-
-def owned_elsewhere(deployed_id: str, owners, application_id: str) -> str | None:
-    """Deployeds are never shared: the sentence refusing `deployed_id` when a deployed application
-    other than `application_id` lists it among its `owners`, else None. Validation and the task's
-    repository commits (server/engine/checkpoints.py) both apply this rule."""
-    other = next((owner for owner in owners if owner != application_id), None)
-    if other is None:
-        return None
-    return (f"Deployed {deployed_id} already belongs to deployed application {other}; rename the deployable "
-            f"or deploy to another container.")
 
 
 def validate(deployment: Deployment, snap: Snapshot, types: TypeRegistry, mapper: Mapper | None = None) -> Deployment:

@@ -130,7 +130,7 @@ class Harness:
         options = dict(max_active=10, step_threads=8, abort_grace=1.0, shutdown_timeout=2.0)
         options.update(self.options)
         return TaskEngine(s.tasks, s.repository, s.types, s.secrets, home=s.config.home, execute=self.fake,
-                          deployments=s.deployments, **options)
+                          **options)
 
     @property
     def views(self):

@@ -77,7 +77,7 @@ def test_a_failed_deployment_leaves_exactly_what_was_done(h):
     assert state(h) == {"deployeds": {"Infrastructure/box/a": ("echo a", f"{v1}/a")},
                         "app": (v1, ["Infrastructure/box/a"])}
     # Rolling back removes what was created, and the deployed application with it.
-    rollback_id = h.engine.rollback(task_id, "admin")
+    rollback_id = h.services.deployments.rollback(task_id, "admin")
     original = h.task(task_id)
     assert original["state"] == "CANCELLED" and original["archived"]
     rollback = h.task(rollback_id)
@@ -99,7 +99,7 @@ def test_an_update_commits_each_checkpoint_and_a_rollback_restores_the_previous_
     assert after["deployeds"] == {"Infrastructure/box/a": ("echo a2", f"{v2}/a"),
                                   "Infrastructure/box/c": ("echo c", f"{v1}/c")}
     assert after["app"] == (v2, ["Infrastructure/box/a", "Infrastructure/box/c"])
-    rollback_id = h.engine.rollback(task_id, "admin")
+    rollback_id = h.services.deployments.rollback(task_id, "admin")
     assert h.run(rollback_id) == "EXECUTED"
     assert state(h) == before
 
@@ -112,7 +112,7 @@ def test_rollback_of_a_successful_update_restores_noop_deployeds_too(h):
     task_id = deploy_task(h, v2)
     assert h.run(task_id) == "EXECUTED"
     assert state(h)["deployeds"]["Infrastructure/box/c"] == ("echo c", f"{v2}/c")
-    rollback_id = h.engine.rollback(task_id, "admin")
+    rollback_id = h.services.deployments.rollback(task_id, "admin")
     assert h.task(task_id)["state"] == "DONE"
     assert h.run(rollback_id) == "EXECUTED"
     assert state(h) == before
@@ -125,7 +125,7 @@ def test_undeployment_removes_everything_and_its_rollback_brings_it_back(h):
     task_id = undeploy_task(h)
     assert h.run(task_id) == "EXECUTED"
     assert state(h) == {"deployeds": {}, "app": None}
-    rollback_id = h.engine.rollback(task_id, "admin")
+    rollback_id = h.services.deployments.rollback(task_id, "admin")
     assert h.run(rollback_id) == "EXECUTED"
     assert state(h) == before
 
@@ -134,15 +134,15 @@ def test_rollback_refusals(h):
     v1 = version(h, "1.0", V1)
     task_id = deploy_task(h, v1)
     with pytest.raises(Conflict, match=f"Task {task_id} is PENDING; rollback is only possible"):
-        h.engine.rollback(task_id, "admin")
+        h.services.deployments.rollback(task_id, "admin")
     assert h.run(task_id) == "EXECUTED"
     h.engine.archive(task_id)
     with pytest.raises(Conflict, match="is archived"):
-        h.engine.rollback(task_id, "admin")
+        h.services.deployments.rollback(task_id, "admin")
     control = h.services.controls.create({"controlName": "checkConnection", "ci": "Infrastructure/box"}, "admin")
     assert h.run(control) in ("EXECUTED", "FAILED")
     with pytest.raises(BadRequest, match="CONTROL task; only deployment tasks can be rolled back"):
-        h.engine.rollback(control, "admin")
+        h.services.deployments.rollback(control, "admin")
 
 
 def test_a_rollback_of_a_task_that_changed_nothing_is_empty(h):
@@ -150,7 +150,7 @@ def test_a_rollback_of_a_task_that_changed_nothing_is_empty(h):
     task_id = deploy_task(h, v1)
     assert h.run(task_id) == "FAILED"
     assert state(h) == {"deployeds": {}, "app": None}
-    rollback_id = h.engine.rollback(task_id, "admin")
+    rollback_id = h.services.deployments.rollback(task_id, "admin")
     assert h.task(rollback_id)["totalSteps"] == 0
     assert h.run(rollback_id) == "EXECUTED"
     assert state(h) == {"deployeds": {}, "app": None}
