@@ -15,7 +15,8 @@ from .engine.engine import TaskEngine
 from .engine.reading import TaskViews
 from .engine.store import TaskStore
 from .exchange.tasks import Exchange
-from .deployments.service import DeploymentService, load_rules
+from .deployments.rulefiles import load_rules
+from .deployments.service import DeploymentService
 from .release.pipeline import Pipelines
 from .release.reports import Reports
 from .maintenance import gc as garbage

@@ -19,9 +19,8 @@ from __future__ import annotations
 from ..errors import BadRequest
 from ..planning import specification as spec_module
 from ..planning.model import INITIAL, UNDEPLOYMENT, UPDATE, Ci, Deployment, parent_of
-from ..planning.plan import block_json
 from ..planning.planner import plan as make_plan
-from ..planning.wire import application_from_json, deployed_from_json, deployed_to_json
+from ..planning.wire import application_from_json, deployed_from_json
 from ..engine.checkpoints import CREATE, DESTROY, MODIFY
 
 ROLLBACK = "ROLLBACK"
@@ -62,13 +61,13 @@ def _states(spec: dict, commits: dict) -> tuple[dict, dict, list[str]]:
 
 def plan_rollback(deployments, record: dict) -> dict:
     """The parts of the rollback task of a stored task (with specification): type, description,
-    metadata, block and specification."""
+    metadata, block and specification. `deployments` is the DeploymentService (service.py)."""
     task_id = record["id"]
     spec = record.get("specification") or {}
     if spec.get("deltas") is None or not spec.get("deployedApplication"):
         raise BadRequest(f"Task {task_id} is a {record.get('task_type')} task; only deployment tasks can be "
                          f"rolled back.")
-    types, reveal = deployments.types, deployments.reveal
+    types, reveal, snapshots = deployments.types, deployments.secrets.reveal, deployments.snapshots
     before, now, touched = _states(spec, record.get("commits") or {})
     current_app = spec["deployedApplication"]
     app_id = current_app["id"]
@@ -84,7 +83,7 @@ def plan_rollback(deployments, record: dict) -> dict:
 
     environment = current_app.get("environment") or parent_of(app_id)
     target_version = (target_app or {}).get("version")
-    snap = deployments.snapshot(target_version, environment, app_id)
+    snap = snapshots.snapshot(target_version, environment, app_id)
     if not snap.application:
         version = target_version or current_app.get("version")
         snap.application = parent_of(version) if version else None
@@ -92,8 +91,8 @@ def plan_rollback(deployments, record: dict) -> dict:
     currents = [deployed_from_json(now[i], types, reveal) for i in touched if now.get(i)]
     for deployed in targets + currents:
         for item in deployed.walk():
-            deployments.load_into(snap, item.container)
-            deployments.load_into(snap, item.deployable)
+            snapshots.load_into(snap, item.container)
+            snapshots.load_into(snap, item.deployable)
     if snap.previous is None:
         snap.previous = Ci(id=app_id, type=current_app.get("type") or "udm.DeployedApplication",
                            properties={k: v for k, v in current_app.items() if k not in ("id", "type")})
@@ -102,17 +101,13 @@ def plan_rollback(deployments, record: dict) -> dict:
     deployment = Deployment(id=spec_module.new_deployment_id(), type=kind, application=application,
                             deployeds=targets if kind != UNDEPLOYMENT else [])
     plan = make_plan(deployment, snap, types, deployments.rules)
-
-    def as_json(deployed):
-        return deployed_to_json(deployed, types, deployments.conceal, messages=False) if deployed else None
     now_app = dict(current_app, deployeds=list(deployments.repository.read(app_id).properties.get("deployeds") or [])) \
         if app_exists else None
     specification = {"deployment": deployment.id, "type": kind,
                      "deployedApplication": target_app if target_app is not None else current_app,
                      "previousDeployedApplication": now_app,
-                     "deltas": [{"operation": d.operation, "deployed": as_json(d.deployed),
-                                 "previous": as_json(d.previous)} for d in plan.deltas]}
+                     "deltas": deployments.task_builder.deltas(plan.deltas)}
     metadata = dict(plan.metadata, taskType=ROLLBACK, rollbackOf=task_id)
     return {"task_type": ROLLBACK, "description": f"Rollback of {record['description']}",
-            "metadata": metadata, "block": block_json(plan.tree, deployments.step_json_for(deployment, snap)),
+            "metadata": metadata, "block": deployments.task_builder.block(plan, snap),
             "specification": specification}
