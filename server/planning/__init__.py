@@ -1,7 +1,6 @@
 """Deployment planning: specification, delta analysis, orchestration and rules (pure code).
 
     model          plain records: Ci, Deployed, Deployment, Dictionary, Snapshot, Message
-    convert        property values in a deployed's kinds; comparing them
     dictionaries   the effective dictionary of a container and application; placeholder filling
     matching       tag matching; the most specific deployed type of a (deployable, container) pair
     specification  prepare initial/update/undeploy, generate deployeds, validate

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..types import TypeRegistry
-from .convert import comparable, effective
+from ..types.values import comparable, effective
 from .model import UNDEPLOYMENT, Deployed, Deployment, Snapshot
 
 CREATE, MODIFY, DESTROY, NOOP = "CREATE", "MODIFY", "DESTROY", "NOOP"

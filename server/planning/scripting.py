@@ -15,7 +15,7 @@ import logging
 import re
 
 from ..types import PropertyKind
-from .convert import effective
+from ..types.values import effective
 from .model import Ci, Deployed, name_of
 
 log = logging.getLogger("deployit.rules")

@@ -29,14 +29,13 @@ not satisfy the environment's deployment checklist gets one message on the deplo
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from ..errors import BadRequest, Conflict
 from ..types import PropertyKind, TypeRegistry
 from ..types.udm import DEPLOYED_APPLICATION, owned_elsewhere
+from ..types.values import coerce, effective, failed_rules, is_empty, is_missing, problem
 from . import checklist
-from .convert import effective, is_empty, problem, to_kind
 from .dictionaries import PATTERN, EffectiveDictionary, property_key_candidates
 from .matching import TypeMatcher, tags_match
 from .model import (ERROR, INITIAL, UNDEPLOYMENT, UPDATE, WARNING, Ci, Deployed, Deployment, Message, Snapshot,
@@ -120,13 +119,13 @@ class Mapper:
                     props[name] = previous_props[name]
                 continue
             if not is_empty(raw):
-                value = to_kind(prop, self._fill_value(raw, dictionary, prop.password))
+                value = coerce(prop, self._fill_value(raw, dictionary, prop.password))
                 if value is not None:
                     props[name] = value
                 continue
             keyed = self._keyed(deployed_type, prop, dictionary)
             if keyed is not None:
-                value = to_kind(prop, keyed)
+                value = coerce(prop, keyed)
                 if value is not None:
                     props[name] = value
                 continue
@@ -266,20 +265,15 @@ class Mapper:
             if why:
                 say(prop.name, f"Property '{prop.name}' {why}.")
                 continue
-            if prop.required and not prop.hidden and not prop.kind.is_collection \
-                    and prop.kind not in (PropertyKind.MAP_STRING_STRING, PropertyKind.BOOLEAN) \
-                    and effective(prop, props) in (None, ""):
+            if is_missing(prop, props):
                 say(prop.name, f"Property '{prop.name}' is required.")
                 continue
-            if isinstance(value, str):
-                for rule in prop.validation_rules:
-                    if rule.get("type") == "regex" and not re.fullmatch(rule.get("pattern", ".*"), value):
-                        say(prop.name, rule.get("message") or f"Property '{prop.name}' does not match {rule.get('pattern')}.")
-                if prop.required and "{{" in value:
-                    names = sorted({m.group(1) for m in PATTERN.finditer(value)})
-                    if names:
-                        say(prop.name, f"Property '{prop.name}' has placeholders without a value: "
-                                       f"{', '.join(names)}.")
+            for rule in failed_rules(prop, value):
+                say(prop.name, rule.get("message") or f"Property '{prop.name}' does not match {rule.get('pattern')}.")
+            if isinstance(value, str) and prop.required and "{{" in value:
+                names = sorted({m.group(1) for m in PATTERN.finditer(value)})
+                if names:
+                    say(prop.name, f"Property '{prop.name}' has placeholders without a value: {', '.join(names)}.")
         if deployable is not None and types.is_a(deployed.type, ARTIFACT_DEPLOYED) and desc.property("placeholders"):
             values = props.get("placeholders") or {}
             missing = [k for k in sorted(deployable.properties.get("placeholders") or [])
@@ -306,7 +300,7 @@ class Mapper:
             raw = deployable.properties.get(prop.name)
             if prop.password or not isinstance(raw, str) or "{{" not in raw:
                 continue
-            if deployed.properties.get(prop.name) != to_kind(prop, dictionary.fill(raw, allow_secret=False)[0]):
+            if deployed.properties.get(prop.name) != coerce(prop, dictionary.fill(raw, allow_secret=False)[0]):
                 continue  # set on the deployed itself since
             for name in dict.fromkeys(m.group(1) for m in PATTERN.finditer(raw)):
                 entry = dictionary.get(name)

@@ -21,8 +21,9 @@ leave as `{b64}...` ciphertext and are accepted back in that form.
 from __future__ import annotations
 
 from ..errors import BadRequest
+from ..refs import reference as ref
 from ..types import TypeRegistry
-from .convert import effective, ref, to_kind
+from ..types.values import coerce, effective
 from .model import DEPLOYMENT_TYPES, UNDEPLOYMENT, Ci, Deployed, Deployment, Snapshot
 from .orchestrators import names_of
 
@@ -142,7 +143,7 @@ def deployed_from_json(data, types: TypeRegistry, reveal, parent: str | None = N
                 if secret:
                     deployed.secret_placeholders.add(str(k))
             value = clear
-        converted = to_kind(prop, value)
+        converted = coerce(prop, value)
         if converted is not None:
             deployed.properties[key] = converted
     return deployed
@@ -171,7 +172,7 @@ def application_from_json(data, types: TypeRegistry, reveal) -> Ci:
             value = names_of(value)
         elif prop.password and isinstance(value, str):
             value = reveal(value)[0]
-        converted = to_kind(prop, value)
+        converted = coerce(prop, value)
         if converted is not None:
             props[key] = converted
     return Ci(id=app_id, type=type_name, properties=props)

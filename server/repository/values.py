@@ -1,5 +1,8 @@
 """Property values: from client JSON to the stored form and back, checked against the type.
 
+Values are converted by kind in server/types/values.py (strictly: what does not fit is refused); this
+module adds what storing needs: dates, secrets and the checks of a whole CI.
+
 Stored form (JSON in the `properties` column): only properties that were set; references as id
 strings; passwords as `{b64}` ciphertext; dates as ISO strings in UTC. Clients see secrets as
 `********` (`masked`), and `********` sent back in an update keeps the stored secret (`unmask`).
@@ -11,9 +14,9 @@ import re
 from datetime import datetime, timezone
 
 from ..errors import BadRequest
-from ..refs import ref_id
 from ..security.secrets import MASK, PREFIX, Secrets
 from ..types import PropertyDescriptor, PropertyKind, TypeDescriptor
+from ..types.values import coerce, effective, failed_rules, is_missing
 
 META_KEYS = {"id", "type"}
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S.{ms}+0000"
@@ -43,80 +46,27 @@ def parse_date(text: str, what: str) -> str:
 
 
 def convert(prop: PropertyDescriptor, value, what: str, secrets: Secrets):
-    """Convert one client value to the stored form; None means unset."""
-    kind = prop.kind
+    """Convert one client value to the stored form (server/types/values.py, strictly); None means unset."""
     if value is None:
         return None
-    if kind == PropertyKind.STRING:
-        if isinstance(value, (dict, list)):
-            raise BadRequest(f"{what} must be a string.")
-        text = value if isinstance(value, str) else (str(value).lower() if isinstance(value, bool) else str(value))
-        if text == "":
-            return None
-        if prop.password and text == MASK:
-            raise _mask_refused(what)
-        return secrets.protect(text) if prop.password else text
-    if kind == PropertyKind.INTEGER:
-        if isinstance(value, bool):
-            raise BadRequest(f"{what} must be an integer, not {value!r}.")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str):
-            if not value.strip():
-                return None
-            try:
-                return int(value.strip())
-            except ValueError:
-                pass
-        raise BadRequest(f"{what} must be an integer, not {value!r}.")
-    if kind == PropertyKind.BOOLEAN:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-            return value.strip().lower() == "true"
-        raise BadRequest(f"{what} must be true or false, not {value!r}.")
-    if kind == PropertyKind.ENUM:
-        if not isinstance(value, str):
-            raise BadRequest(f"{what} must be one of {', '.join(prop.enum_values)}.")
-        if value == "":
-            return None
-        if value not in prop.enum_values:
-            raise BadRequest(f"{what} must be one of {', '.join(prop.enum_values)}, not '{value}'.")
-        return value
+    kind = prop.kind
     if kind == PropertyKind.DATE:
         if value == "":
             return None
         return parse_date(value, what)
-    if kind == PropertyKind.CI:
-        if value == "":
-            return None
-        return ref_id(value, what)
-    if kind in (PropertyKind.SET_OF_CI, PropertyKind.LIST_OF_CI):
-        if not isinstance(value, list):
-            raise BadRequest(f"{what} must be a list of CI ids.")
-        ids = [ref_id(v, what) for v in value]
-        return list(dict.fromkeys(ids)) if kind == PropertyKind.SET_OF_CI else ids
-    if kind in (PropertyKind.SET_OF_STRING, PropertyKind.LIST_OF_STRING):
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                                                  for v in value):
-            raise BadRequest(f"{what} must be a list of strings.")
-        items = [str(v) for v in value]
-        return list(dict.fromkeys(items)) if kind == PropertyKind.SET_OF_STRING else items
+    converted = coerce(prop, value, strict=True, what=what)
+    if not prop.password or converted is None:
+        return converted
+    if kind == PropertyKind.STRING:
+        if converted == MASK:
+            raise _mask_refused(what)
+        return secrets.protect(converted)
     if kind == PropertyKind.MAP_STRING_STRING:
-        if not isinstance(value, dict):
-            raise BadRequest(f"{what} must be a map of strings to strings.")
-        result = {}
-        for key, item in value.items():
-            if isinstance(item, (dict, list)):
-                raise BadRequest(f"{what}: the value of key '{key}' must be a string.")
-            text = "" if item is None else (str(item).lower() if isinstance(item, bool) else str(item))
-            if prop.password and text == MASK:
+        for key, text in converted.items():
+            if text == MASK:
                 raise _mask_refused(f"{what}, key '{key}'")
-            result[str(key)] = secrets.protect(text) if prop.password and text else text
-        return result
-    raise BadRequest(f"{what} has an unsupported kind {kind}.")
+        return {key: (secrets.protect(text) if text else text) for key, text in converted.items()}
+    return converted
 
 
 def _mask_refused(what: str) -> BadRequest:
@@ -184,35 +134,17 @@ def to_stored(desc: TypeDescriptor, ci_id: str, data: dict, secrets: Secrets) ->
     return stored
 
 
-def effective(prop: PropertyDescriptor, stored: dict):
-    """The value a property has: the stored one, else the type's default, else its empty value."""
-    if prop.name in stored:
-        return stored[prop.name]
-    if prop.default is not None:
-        return prop.default
-    return prop.empty_value()
-
-
 def missing_required(desc: TypeDescriptor, stored: dict) -> list[str]:
     """Names of required properties without a value (scalars and single references only)."""
-    missing = []
-    for prop in desc.properties.values():
-        if not prop.required or prop.hidden or prop.kind.is_collection or prop.kind == PropertyKind.MAP_STRING_STRING \
-                or prop.kind == PropertyKind.BOOLEAN or (prop.kind == PropertyKind.CI and prop.as_containment):
-            continue
-        if effective(prop, stored) in (None, ""):
-            missing.append(prop.name)
-    return missing
+    return [prop.name for prop in desc.properties.values() if is_missing(prop, stored)]
 
 
 def check_rules(desc: TypeDescriptor, ci_id: str, stored: dict) -> None:
     """Apply `<rule type="regex">` validation rules declared on properties."""
     for prop in desc.properties.values():
-        for rule in prop.validation_rules:
-            if rule.get("type") == "regex" and prop.name in stored and isinstance(stored[prop.name], str):
-                if not re.fullmatch(rule.get("pattern", ".*"), stored[prop.name]):
-                    message = rule.get("message") or f"does not match {rule.get('pattern')}"
-                    raise BadRequest(f"Property '{prop.name}' of CI {ci_id}: {message}")
+        for rule in failed_rules(prop, stored.get(prop.name)):
+            message = rule.get("message") or f"does not match {rule.get('pattern')}"
+            raise BadRequest(f"Property '{prop.name}' of CI {ci_id}: {message}")
 
 
 def references(desc: TypeDescriptor, stored: dict):
