@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ..errors import BadRequest, PayloadTooLarge
 
@@ -40,13 +42,46 @@ async def read_body(request: Request) -> bytes:
     return request._body
 
 
+# 20 digits in a row may be an integer beyond 64 bits, which orjson would read as a float.
+_HUGE_NUMBER = re.compile(rb"\d{20}")
+
+
+def loads(raw: bytes):
+    """Parse JSON: orjson (several times faster on large deployments); what it refuses (NaN, UTF-16,
+    lone surrogates) or might read differently (integers beyond 64 bits) goes to the standard library,
+    which accepts it or raises the error the client is told."""
+    if not _HUGE_NUMBER.search(raw):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
+
+
+def dumps(data) -> bytes:
+    """JSON as every response carries it (compact UTF-8, as Starlette's JSONResponse): orjson, and the
+    standard library for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+class JsonResponse(Response):
+    """A JSON response encoded by `dumps`."""
+    media_type = "application/json"
+
+    def render(self, content) -> bytes:
+        return dumps(content)
+
+
 async def json_body(request: Request, expect=None):
     """The request body parsed as JSON; BadRequest with the reason when it is not."""
     raw = await read_body(request)
     if not raw.strip():
         raise BadRequest("The request has no body; a JSON body is required.")
     try:
-        data = json.loads(raw)
+        data = loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
     except RecursionError:
@@ -66,15 +101,15 @@ def services(request: Request):
 
 
 def ok(data, status: int = 200) -> Response:
-    return JSONResponse(data, status_code=status)
+    return JsonResponse(data, status_code=status)
 
 
 def boolean(value: bool) -> Response:
-    return JSONResponse({"boolean": bool(value)})
+    return JsonResponse({"boolean": bool(value)})
 
 
 def string(value: str) -> Response:
-    return JSONResponse({"string": value})
+    return JsonResponse({"string": value})
 
 
 def no_content() -> Response:

@@ -106,6 +106,10 @@ def _history_row(rec: CiRecord, action: str, user: str, previous_id: str | None 
                 changed_at=rec.modified_at, created_by=rec.created_by, created_at=rec.created_at)
 
 
+# Built once: the statement most requests run (building it is most of a one-row read's cost).
+_BY_ID = select(cis).where(cis.c.id == bindparam("ci_id"))
+
+
 def _record(row) -> CiRecord:
     return CiRecord(id=row.id, type=row.type, token=row.token, created_by=row.created_by,
                     created_at=row.created_at, modified_by=row.modified_by, modified_at=row.modified_at,
@@ -142,7 +146,7 @@ class Repository:
 
     # -- reading -------------------------------------------------------------------------------
     def _get(self, conn: Connection, ci_id: str) -> CiRecord | None:
-        row = conn.execute(select(cis).where(cis.c.id == ci_id)).first()
+        row = conn.execute(_BY_ID, {"ci_id": ci_id}).first()
         return _record(row) if row else None
 
     def _must_get(self, conn: Connection, ci_id: str) -> CiRecord:
@@ -216,8 +220,8 @@ class Repository:
         if desc is None or rec.type == ROOT_TYPE:
             out.update(rec.properties)
         else:
-            out.update(values.masked(desc, values.to_json(desc, rec.properties)))
-            contained = [p for p in desc.properties.values() if p.kind.is_collection and p.as_containment]
+            out.update(values.for_client(desc, rec.properties))
+            contained = values.containments(desc)
             if contained:
                 kids = self.children(rec.id)
                 for prop in contained:

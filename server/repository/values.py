@@ -133,14 +133,38 @@ def masked(desc: TypeDescriptor, props: dict) -> dict:
     placeholders of a deployed), as ********."""
     for prop in desc.properties.values():
         value = props.get(prop.name)
-        if not value:
-            continue
-        if isinstance(value, str) and (prop.password or _is_secret_text(value)):
-            props[prop.name] = MASK
-        elif isinstance(value, dict) and (prop.password or any(_is_secret_text(v) for v in value.values())):
-            props[prop.name] = {k: (MASK if v and (prop.password or _is_secret_text(v)) else v)
-                                for k, v in value.items()}
+        if value:
+            props[prop.name] = _shown(prop, value)
     return props
+
+
+def _shown(prop: PropertyDescriptor, value):
+    """One value as clients see it (see `masked`); lists and maps are copies."""
+    if isinstance(value, str):
+        return MASK if value and (prop.password or value.startswith(PREFIX)) else value
+    if isinstance(value, dict):
+        if value and (prop.password or any(_is_secret_text(v) for v in value.values())):
+            return {k: (MASK if v and (prop.password or _is_secret_text(v)) else v) for k, v in value.items()}
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def for_client(desc: TypeDescriptor, stored: dict) -> dict:
+    """`masked(desc, to_json(desc, stored))` in one pass: what a client reads of a CI."""
+    out = {}
+    for prop in desc.properties.values():
+        name = prop.name
+        if name in stored:
+            value = stored[name]
+        elif prop.default is not None:
+            value = prop.default
+        else:
+            out[name] = prop.empty_value()
+            continue
+        out[name] = _shown(prop, value)
+    return out
 
 
 def unmask(desc: TypeDescriptor | None, data: dict, stored: dict) -> dict:
@@ -227,12 +251,28 @@ def references(desc: TypeDescriptor, stored: dict):
                 yield prop.name, target
 
 
+def containments(desc: TypeDescriptor) -> list:
+    """The collection properties of a type whose value is the CI's children (worked out once per type)."""
+    found = desc.__dict__.get("_containments")
+    if found is None:
+        found = desc._containments = [p for p in desc.properties.values() if p.kind.is_collection and p.as_containment]
+    return found
+
+
 def to_json(desc: TypeDescriptor, stored: dict) -> dict:
-    """Every property of the type with its effective value, as the REST API shows it."""
+    """Every property of the type with its effective value, as the REST API shows it (lists and maps
+    copied, so that changing the result changes neither the stored value nor the default)."""
     out = {}
     for prop in desc.properties.values():
-        value = effective(prop, stored)
+        name = prop.name
+        if name in stored:
+            value = stored[name]
+        elif prop.default is not None:
+            value = prop.default
+        else:
+            out[name] = prop.empty_value()
+            continue
         if isinstance(value, (list, dict)):
             value = type(value)(value)
-        out[prop.name] = value
+        out[name] = value
     return out

@@ -72,12 +72,12 @@ class PropertyDescriptor:
 
     def empty_value(self):
         """The value of an unset property of this kind, as the REST API shows it."""
-        if self.kind in (PropertyKind.SET_OF_STRING, PropertyKind.SET_OF_CI,
-                         PropertyKind.LIST_OF_STRING, PropertyKind.LIST_OF_CI):
+        kind = self.kind._value_
+        if kind in _COLLECTION_KINDS:
             return []
-        if self.kind == PropertyKind.MAP_STRING_STRING:
+        if kind == "MAP_STRING_STRING":
             return {}
-        if self.kind == PropertyKind.BOOLEAN:
+        if kind == "BOOLEAN":
             return False
         return None
 
