@@ -36,9 +36,10 @@ http.max.request.size=268435456
 http.max.json.size=33554432
 # Seconds a connection may take to send a complete request header (idle connections are closed then).
 http.header.timeout=30
-# Task engine: tasks executing at once, and threads for steps in parallel blocks.
+# Task engine: tasks executing at once, and threads for steps in parallel blocks (they mostly wait on
+# commands and connections, so many are cheap).
 task.max.active=10
-task.step.threads=8
+task.step.threads=32
 # Seconds a stopping server waits for running steps; tasks still running then are FAILED at the next start.
 task.shutdown.timeout=5
 # Seconds an aborted step gets to stop before it is marked FAILED and left behind.
@@ -73,7 +74,7 @@ class ServerConfig:
     max_json_size: int = 32 * 1024 * 1024
     header_timeout: float = 30.0
     max_active_tasks: int = 10
-    step_threads: int = 8
+    step_threads: int = 32
     properties: dict | None = None
 
     @property
@@ -163,7 +164,7 @@ def load_config(home: Path, bind: str | None = None, port: int | None = None) ->
         max_json_size=_int(props, "http.max.json.size", 32 * 1024 * 1024),
         header_timeout=_seconds(props, "http.header.timeout", 30.0),
         max_active_tasks=_int(props, "task.max.active", 10),
-        step_threads=_int(props, "task.step.threads", 8),
+        step_threads=_int(props, "task.step.threads", 32),
         properties=props,
     )
     return cfg

@@ -21,7 +21,7 @@ import json
 import threading
 import uuid
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..repository.schema import task_logs, task_progress, tasks
@@ -40,6 +40,11 @@ def _decode(row) -> dict:
         if key in record and isinstance(record[key], str):
             record[key] = json.loads(record[key])
     return record
+
+
+# Built once: every step runs it at least twice. The SET clause comes from the parameters given.
+_PROGRESS_ROW = update(task_progress).where(and_(task_progress.c.task_id == bindparam("row_task"),
+                                                 task_progress.c.path == bindparam("row_path")))
 
 
 def empty_commits() -> dict:
@@ -157,12 +162,10 @@ class TaskStore:
         transaction; `failed_step` adds one to that step's and the task's failure counts."""
         with self._write_lock, self.engine.begin() as conn:
             for path, values in changes.items():
-                conn.execute(update(task_progress).where(and_(
-                    task_progress.c.task_id == task_id, task_progress.c.path == path)).values(**values))
+                conn.execute(_PROGRESS_ROW, dict(values, row_task=task_id, row_path=path))
             if failed_step is not None:
-                conn.execute(update(task_progress).where(and_(
-                    task_progress.c.task_id == task_id, task_progress.c.path == failed_step)).values(
-                    failure_count=task_progress.c.failure_count + 1))
+                conn.execute(_PROGRESS_ROW.values(failure_count=task_progress.c.failure_count + 1),
+                             dict(row_task=task_id, row_path=failed_step))
             task_values = dict(task or {})
             if failed_step is not None:
                 task_values["failures"] = tasks.c.failures + 1

@@ -26,7 +26,7 @@ def now_iso() -> str:
 def format_date(moment: datetime) -> str:
     """XL Deploy's date format, always in UTC: 2016-09-27T07:42:58.212+0000."""
     moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    return moment.isoformat(timespec="milliseconds")[:23] + "+0000"
 
 
 def parse_date(text: str, what: str) -> str:
