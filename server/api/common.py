@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import re
 import tempfile
 
-import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import BadRequest, PayloadTooLarge
+from ..jsontext import dumps, loads
 
 SPOOL = 1024 * 1024  # a body read in part stays in memory up to this size, the rest waits on disk
 
@@ -42,33 +40,8 @@ async def read_body(request: Request) -> bytes:
     return request._body
 
 
-# 20 digits in a row may be an integer beyond 64 bits, which orjson would read as a float.
-_HUGE_NUMBER = re.compile(rb"\d{20}")
-
-
-def loads(raw: bytes):
-    """Parse JSON: orjson (several times faster on large deployments); what it refuses (NaN, UTF-16,
-    lone surrogates) or might read differently (integers beyond 64 bits) goes to the standard library,
-    which accepts it or raises the error the client is told."""
-    if not _HUGE_NUMBER.search(raw):
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(raw)
-
-
-def dumps(data) -> bytes:
-    """JSON as every response carries it (compact UTF-8, as Starlette's JSONResponse): orjson, and the
-    standard library for what orjson refuses (integers beyond 64 bits)."""
-    try:
-        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
-    except TypeError:
-        return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
-
-
 class JsonResponse(Response):
-    """A JSON response encoded by `dumps`."""
+    """A JSON response encoded by server/jsontext.py."""
     media_type = "application/json"
 
     def render(self, content) -> bytes:

@@ -25,6 +25,7 @@ from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..repository.schema import task_logs, task_progress, tasks
+from ..jsontext import dumps_text, loads
 from ..repository.values import now_iso
 from . import tree as trees
 
@@ -38,7 +39,7 @@ def _decode(row) -> dict:
     record = dict(row._mapping)
     for key in _JSON_COLUMNS:
         if key in record and isinstance(record[key], str):
-            record[key] = json.loads(record[key])
+            record[key] = loads(record[key])
     return record
 
 
@@ -61,7 +62,7 @@ class TaskStore:
                specification: dict, rollback_of: str | None = None) -> str:
         task_id = str(uuid.uuid4())
         row = dict(id=task_id, task_type=task_type, state=PENDING, description=description, owner=owner,
-                   metadata=json.dumps(metadata), block=json.dumps(block), specification=json.dumps(specification),
+                   metadata=json.dumps(metadata), block=dumps_text(block), specification=dumps_text(specification),
                    created_at=now_iso(), failures=0, archived=0, commits=json.dumps(empty_commits()),
                    rollback_of=rollback_of)
         progress = [dict(task_id=task_id, path=path, state=PENDING, failure_count=0) for path in trees.all_paths(block)]

@@ -25,6 +25,8 @@ def to_kind(prop: PropertyDescriptor, value):
         return None
     kind = prop.kind
     if kind in (K.STRING, K.ENUM, K.DATE):
+        if value.__class__ is str:  # the common case, first
+            return value if value != "" else None
         if isinstance(value, (dict, list)):
             return value
         text = _text(value)

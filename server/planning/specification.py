@@ -58,6 +58,9 @@ class Mapper:
         self._fillable: dict[str, list] = {}
         self._deployables = set(snap.deployables)
         self._embedded_deployables: set[str] | None = None
+        self._check_plans: dict[str, list] = {}
+        self._fill_plans: dict[tuple[str, str], list] = {}
+        self._templated: dict[tuple[str, str], list] = {}
 
     # -- dictionaries --------------------------------------------------------------------------
     def dictionary(self, container: str | None) -> EffectiveDictionary:
@@ -77,6 +80,18 @@ class Mapper:
                      if p.name not in FIXED and not p.hidden and not (p.kind.is_collection and p.as_containment)
                      and not (artifact and p.name == "placeholders")]
             self._fillable[deployed_type] = found
+        return found
+
+    def _fills(self, deployed_type: str, deployable_type: str) -> list[tuple]:
+        """(property, name, the deployable type's property of that name or None, whether it is a
+        reference) for each property `build` fills, worked out once per pair of types."""
+        key = (deployed_type, deployable_type)
+        found = self._fill_plans.get(key)
+        if found is None:
+            source_desc = self.types.get(deployable_type)
+            found = self._fill_plans[key] = [
+                (prop, prop.name, source_desc.property(prop.name) if source_desc else None, prop.kind.is_reference)
+                for prop in self._fillable_properties(deployed_type)]
         return found
 
     def _fill_value(self, value, dictionary: EffectiveDictionary, password: bool):
@@ -101,16 +116,14 @@ class Mapper:
     def build(self, deployable: Ci, container_id: str, deployed_type: str, previous: Deployed | None = None,
               deployed_id: str | None = None, dictionary_container: str | None = None) -> Deployed:
         types = self.types
-        source_desc = types.get(deployable.type)
         deployed_id = deployed_id or f"{container_id}/{deployable.name}"
         dictionary = self.dictionary(dictionary_container or container_id)
         previous_props = previous.properties if previous is not None else {}
         props: dict = {}
-        for prop in self._fillable_properties(deployed_type):
-            name = prop.name
-            source = source_desc.property(name) if source_desc else None
-            raw = deployable.properties.get(name) if source is not None else None
-            if prop.kind.is_reference:
+        raw_props = deployable.properties
+        for prop, name, source, reference in self._fills(deployed_type, deployable.type):
+            raw = raw_props.get(name) if source is not None else None
+            if reference:
                 if source is not None and source.kind.is_reference and not is_empty(raw):
                     props[name] = self._references(prop, raw)
                 elif not is_empty(previous_props.get(name)):
@@ -121,7 +134,7 @@ class Mapper:
                 if value is not None:
                     props[name] = value
                 continue
-            keyed = self._keyed(deployed_type, prop, dictionary)
+            keyed = self._keyed(deployed_type, prop, dictionary) if dictionary.applicable else None
             if keyed is not None:
                 value = to_kind(prop, keyed)
                 if value is not None:
@@ -255,28 +268,24 @@ class Mapper:
             say(None, f"The id of a deployed must be its container's id followed by a name, here "
                       f"{deployed.container}/{name_of(deployed.deployable)}.")
         props = deployed.properties
-        for prop in desc.properties.values():
-            if prop.name in FIXED or (prop.kind.is_collection and prop.as_containment):
-                continue
-            value = props.get(prop.name)
-            why = problem(prop, value)
-            if why:
-                say(prop.name, f"Property '{prop.name}' {why}.")
-                continue
-            if prop.required and not prop.hidden and not prop.kind.is_collection \
-                    and prop.kind not in (PropertyKind.MAP_STRING_STRING, PropertyKind.BOOLEAN) \
-                    and effective(prop, props) in (None, ""):
-                say(prop.name, f"Property '{prop.name}' is required.")
+        for prop, name, plain_text, must_have, regexes in self._checks(deployed.type, desc):
+            value = props.get(name)
+            if value is not None and not (plain_text and value.__class__ is str):
+                why = problem(prop, value)
+                if why:
+                    say(name, f"Property '{name}' {why}.")
+                    continue
+            if must_have and (value if value is not None else prop.default) in (None, ""):
+                say(name, f"Property '{name}' is required.")
                 continue
             if isinstance(value, str):
-                for rule in prop.validation_rules:
-                    if rule.get("type") == "regex" and not re.fullmatch(rule.get("pattern", ".*"), value):
-                        say(prop.name, rule.get("message") or f"Property '{prop.name}' does not match {rule.get('pattern')}.")
+                for rule in regexes:
+                    if not re.fullmatch(rule.get("pattern", ".*"), value):
+                        say(name, rule.get("message") or f"Property '{name}' does not match {rule.get('pattern')}.")
                 if prop.required and "{{" in value:
                     names = sorted({m.group(1) for m in PATTERN.finditer(value)})
                     if names:
-                        say(prop.name, f"Property '{prop.name}' has placeholders without a value: "
-                                       f"{', '.join(names)}.")
+                        say(name, f"Property '{name}' has placeholders without a value: {', '.join(names)}.")
         if deployable is not None and types.is_a(deployed.type, ARTIFACT_DEPLOYED) and desc.property("placeholders"):
             values = props.get("placeholders") or {}
             missing = [k for k in sorted(deployable.properties.get("placeholders") or [])
@@ -290,19 +299,40 @@ class Mapper:
         for child in deployed.embedded:
             self.check(child, deployed)
 
+    def _checks(self, deployed_type: str, desc) -> list[tuple]:
+        """What `check` looks at for each property of a deployed type, worked out once per deployment:
+        (property, name, whether any string is of its kind, whether it needs a value, its regex rules)."""
+        found = self._check_plans.get(deployed_type)
+        if found is None:
+            found = []
+            for prop in desc.properties.values():
+                kind = prop.kind
+                if prop.name in FIXED or (kind.is_collection and prop.as_containment):
+                    continue
+                must_have = prop.required and not prop.hidden and not kind.is_collection \
+                    and kind not in (PropertyKind.MAP_STRING_STRING, PropertyKind.BOOLEAN)
+                regexes = [r for r in prop.validation_rules if r.get("type") == "regex"]
+                found.append((prop, prop.name, kind in (PropertyKind.STRING, PropertyKind.DATE), must_have, regexes))
+            self._check_plans[deployed_type] = found
+        return found
+
     def _blank_secrets(self, deployed: Deployed, deployable: Ci, desc) -> list[Message]:
         """Warnings for placeholders whose values come from encrypted dictionaries and so are blank in a
         property that is not a password (the reference manual's rule; only password properties and
         file placeholders get encrypted values), while the property still holds what they made of it."""
+        templated = self._templated.get((deployable.id, desc.type))
+        if templated is None:
+            templated = self._templated[(deployable.id, desc.type)] = [
+                (prop, raw) for prop in desc.properties.values()
+                if not prop.password and isinstance(raw := deployable.properties.get(prop.name), str) and "{{" in raw]
+        if not templated:
+            return []
         container = deployed.container
         while container not in self.snap.containers and "/" in container:  # an embedded deployed's target
             container = container.rsplit("/", 1)[0]
         dictionary = self.dictionary(container)
         found = []
-        for prop in desc.properties.values():
-            raw = deployable.properties.get(prop.name)
-            if prop.password or not isinstance(raw, str) or "{{" not in raw:
-                continue
+        for prop, raw in templated:
             if deployed.properties.get(prop.name) != to_kind(prop, dictionary.fill(raw, allow_secret=False)[0]):
                 continue  # set on the deployed itself since
             for name in dict.fromkeys(m.group(1) for m in PATTERN.finditer(raw)):

@@ -253,10 +253,8 @@ def references(desc: TypeDescriptor, stored: dict):
 
 def containments(desc: TypeDescriptor) -> list:
     """The collection properties of a type whose value is the CI's children (worked out once per type)."""
-    found = desc.__dict__.get("_containments")
-    if found is None:
-        found = desc._containments = [p for p in desc.properties.values() if p.kind.is_collection and p.as_containment]
-    return found
+    return desc.memo("containments", lambda d: [p for p in d.properties.values()
+                                               if p.kind.is_collection and p.as_containment])
 
 
 def to_json(desc: TypeDescriptor, stored: dict) -> dict:
