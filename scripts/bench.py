@@ -119,6 +119,7 @@ def bare_app(db_path: str):
     """A bare Starlette app doing what the two routes measured do, minus everything else: one-row read
     and one-row insert (its own transaction), in the thread pool as the server's routes do."""
     import threading
+
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse

@@ -24,8 +24,8 @@ import uuid
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from ..repository.schema import task_logs, task_progress, tasks
 from ..jsontext import dumps_text, loads
+from ..repository.schema import task_logs, task_progress, tasks
 from ..repository.values import now_iso
 from . import tree as trees
 
@@ -166,7 +166,7 @@ class TaskStore:
                 conn.execute(_PROGRESS_ROW, dict(values, row_task=task_id, row_path=path))
             if failed_step is not None:
                 conn.execute(_PROGRESS_ROW.values(failure_count=task_progress.c.failure_count + 1),
-                             dict(row_task=task_id, row_path=failed_step))
+                             {"row_task": task_id, "row_path": failed_step})
             task_values = dict(task or {})
             if failed_step is not None:
                 task_values["failures"] = tasks.c.failures + 1
