@@ -163,7 +163,10 @@ def for_client(desc: TypeDescriptor, stored: dict) -> dict:
         else:
             out[name] = prop.empty_value()
             continue
-        out[name] = _shown(prop, value)
+        if value.__class__ is str:  # most values: _shown without the call
+            out[name] = MASK if value and (prop.password or value.startswith(PREFIX)) else value
+        else:
+            out[name] = _shown(prop, value)
     return out
 
 
