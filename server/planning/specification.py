@@ -39,6 +39,9 @@ from .model import (ERROR, INITIAL, UNDEPLOYMENT, UPDATE, WARNING, Ci, Deployed,
                     name_of)
 
 DEPLOYED_APPLICATION = "udm.DeployedApplication"
+# Values of exactly these classes always fit the kind (`problem` has nothing to say about them).
+_FITS = {PropertyKind.STRING: str, PropertyKind.DATE: str, PropertyKind.INTEGER: int, PropertyKind.BOOLEAN: bool,
+         PropertyKind.CI: str, PropertyKind.MAP_STRING_STRING: dict}
 ARTIFACT_DEPLOYED = "udm.DeployedArtifact"
 FIXED = ("deployable", "container")
 
@@ -268,9 +271,9 @@ class Mapper:
             say(None, f"The id of a deployed must be its container's id followed by a name, here "
                       f"{deployed.container}/{name_of(deployed.deployable)}.")
         props = deployed.properties
-        for prop, name, plain_text, must_have, regexes in self._checks(deployed.type, desc):
+        for prop, name, fits, must_have, regexes in self._checks(deployed.type, desc):
             value = props.get(name)
-            if value is not None and not (plain_text and value.__class__ is str):
+            if value is not None and value.__class__ is not fits:
                 why = problem(prop, value)
                 if why:
                     say(name, f"Property '{name}' {why}.")
@@ -301,7 +304,8 @@ class Mapper:
 
     def _checks(self, deployed_type: str, desc) -> list[tuple]:
         """What `check` looks at for each property of a deployed type, worked out once per deployment:
-        (property, name, whether any string is of its kind, whether it needs a value, its regex rules)."""
+        (property, name, the class whose values always fit its kind, whether it needs a value, its regex
+        rules)."""
         found = self._check_plans.get(deployed_type)
         if found is None:
             found = []
@@ -312,7 +316,7 @@ class Mapper:
                 must_have = prop.required and not prop.hidden and not kind.is_collection \
                     and kind not in (PropertyKind.MAP_STRING_STRING, PropertyKind.BOOLEAN)
                 regexes = [r for r in prop.validation_rules if r.get("type") == "regex"]
-                found.append((prop, prop.name, kind in (PropertyKind.STRING, PropertyKind.DATE), must_have, regexes))
+                found.append((prop, prop.name, _FITS.get(kind), must_have, regexes))
             self._check_plans[deployed_type] = found
         return found
 
