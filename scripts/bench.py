@@ -1,31 +1,41 @@
 #!/usr/bin/env python3
-"""Benchmarks, reported as ratios against a baseline measured in the same run (medians of chunks).
+"""Benchmarks: each figure against a baseline measured in the same run, printed as one table.
 
-Part 1, repository: creates N CIs (default 20,000) through the batch endpoint and N one by one,
-reads them back (batch and one by one), and queries by type, against a real server started here on
-the embedded default (SQLite). Baseline: the same rows inserted and read with plain sqlite3 (WAL,
-synchronous=NORMAL, as the server uses), one transaction per row or per batch to match.
+Parts (all by default; choose with --part):
+- requests: per-request overhead. `GET /repository/ci/{id}` and `POST /repository/ci/{id}` one by one,
+  against a bare Starlette route on uvicorn doing the same one-row SQLite read or insert (this script
+  run with --bare-server), both driven by the same lean keep-alive client (http.client: with requests
+  the client's own millisecond per call would hide the server's cost). Median of chunks.
+- repository: N CIs (--count) created and read in batches of 1,000 through the REST API, and a query
+  by type, against plain sqlite3 (WAL, synchronous=NORMAL as the server uses) doing the same rows in
+  the same transactions.
+- planning: D deployables (cmd.Command) on 10 hosts, so D x 10 deployeds, at 10,000, 20,000 and 40,000
+  deployeds by default: prepareAutoDeployeds plus task creation (validation, delta analysis,
+  orchestration, rules, the task stored), in microseconds per deployed; baseline: a JSON round trip
+  (json.dumps + json.loads) of the same deployment, the least any server must spend on it.
+- engine: no-op steps per second in one task of 1,000 steps (from the task's start and completion
+  dates), against plain sqlite3 committing one row per step; and 20 local containers each running
+  `sleep 1` under parallel-by-container against the same under sequential-by-container.
+- startup: server start to its first answer with --start-cis CIs (default 100,000) in the
+  repository, against the same server starting on an empty repository.
+- cli: `deployit-cli -q -f empty.py` against `python -c 'import requests'` (median of 15 runs); and
+  `deployit.startTaskAndWait` on a 1,000-step task in the shell against the task's own duration.
+Start-ups are timed with bytecode cached, as an installed package has it (PYTHONDONTWRITEBYTECODE
+would otherwise have our modules compiled at every start, and not requests').
 
-Part 2, cli: wall time of `deployit-cli -q -f empty.py` against a running server (log in, run an
-empty script, exit), median of 15 runs, against `python -c 'import requests'` as the baseline.
-
-Part 3, planning: D deployables (cmd.Command, default 2,000) on 10 hosts, so D x 10 deployeds, through
-REST: prepareAutoDeployeds (POST /deployment/prepare/deployeds) and task creation (POST /deployment:
-validation, delta analysis, orchestration, rules, plan optimisation, the task stored), then the same
-at half and double size. It prints the time per deployed at each size, which should stay flat, and
-as baseline the time per deployed of a plain JSON round trip (json.dumps + json.loads) of the same
-deployment body, the least any server must spend on it.
-
-Usage: .venv/bin/python scripts/bench.py [--count N] [--chunks K] [--deployables D]
-                                         [--part repository|cli|planning]
+Usage: .venv/bin/python scripts/bench.py [--count N] [--chunks K] [--part NAME ...] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import http.client
 import json
+import os
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,9 +45,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.server import ServerProcess  # noqa: E402
+from tests.support.server import ServerProcess, free_port  # noqa: E402
 
 BATCH = 1000
+HOSTS = 10
+AUTH = "Basic " + base64.b64encode(b"admin:admin").decode()
 
 
 def host(prefix: str, i: int) -> dict:
@@ -58,35 +70,182 @@ def chunked_rates(count: int, chunks: int, run_chunk) -> float:
     return statistics.median(rates)
 
 
-# -- baseline: plain sqlite3 ---------------------------------------------------------------------
-def sqlite_baseline(count: int, chunks: int, folder: Path) -> dict:
-    db = sqlite3.connect(folder / "baseline.db", isolation_level=None)
+class Client:
+    """A lean keep-alive HTTP client (http.client), JSON in and out, basic auth as admin."""
+
+    def __init__(self, port: int, prefix: str = "/deployit"):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port)
+        self.prefix = prefix
+
+    def call(self, method: str, path: str, body=None, expect=200):
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Authorization": AUTH, "Accept": "application/json"}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        self.conn.request(method, self.prefix + path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        raw = response.read()
+        if response.status != expect:
+            raise RuntimeError(f"{method} {path}: {response.status} {raw[:300]!r}")
+        return json.loads(raw) if raw else None
+
+    def close(self):
+        self.conn.close()
+
+
+class Table:
+    """The rows of the one table printed at the end."""
+
+    def __init__(self):
+        self.rows = []
+
+    def add(self, figure: str, ours: float, baseline: float, unit: str, versus: str, goal: str = "",
+            ratio: float | None = None):
+        self.rows.append((figure, ours, baseline, unit, versus, goal,
+                          ours / baseline if ratio is None and baseline else ratio))
+
+    def print(self):
+        def num(v):
+            return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
+        widths = (46, 11, 11, 14, 34, 7, 16)
+        head = ("figure", "ours", "baseline", "unit", "baseline is", "ratio", "goal")
+        print()
+        print(" ".join(h.ljust(w) if n in (0, 3, 4, 6) else h.rjust(w) for n, (h, w) in enumerate(zip(head, widths))))
+        for figure, ours, base, unit, versus, goal, ratio in self.rows:
+            cells = (figure, num(ours), num(base), unit, versus, f"{ratio:.3f}" if ratio is not None else "", goal)
+            print(" ".join(c.ljust(w) if n in (0, 3, 4, 6) else c.rjust(w) for n, (c, w) in enumerate(zip(cells, widths))))
+
+
+# -- requests: per-request overhead ------------------------------------------------------------------
+def bare_app(db_path: str):
+    """A bare Starlette app doing what the two routes measured do, minus everything else: one-row read
+    and one-row insert (its own transaction), in the thread pool as the server's routes do."""
+    import threading
+
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    local = threading.local()
+
+    def db():
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def read(ci_id):
+        return json.loads(db().execute("SELECT properties FROM cis WHERE id=?", (ci_id,)).fetchone()[0])
+
+    def write(ci):
+        conn = db()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO cis VALUES (?,?,?,?,?,?)", sqlite_row(ci))
+        conn.execute("COMMIT")
+        return ci
+
+    async def get_ci(request):
+        return JSONResponse(await run_in_threadpool(read, request.path_params["id"]))
+
+    async def post_ci(request):
+        return JSONResponse(await run_in_threadpool(write, json.loads(await request.body())))
+
+    return Starlette(routes=[Route("/deployit/repository/ci/{id:path}", get_ci, methods=["GET"]),
+                             Route("/deployit/repository/ci/{id:path}", post_ci, methods=["POST"])])
+
+
+def sqlite_db(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("CREATE TABLE cis (id TEXT PRIMARY KEY, type TEXT, parent_id TEXT, name TEXT, token TEXT, "
-               "properties TEXT)")
-    db.execute("CREATE INDEX ix_type ON cis(type)")
+    db.execute("CREATE TABLE IF NOT EXISTS cis (id TEXT PRIMARY KEY, type TEXT, parent_id TEXT, name TEXT, "
+               "token TEXT, properties TEXT)")
+    db.execute("CREATE INDEX IF NOT EXISTS ix_type ON cis(type)")
+    return db
 
-    def row(prefix, i):
-        ci = host(prefix, i)
-        return (ci["id"], ci["type"], ci["id"].rsplit("/", 1)[0], ci["id"].rsplit("/", 1)[1], str(uuid.uuid4()),
-                json.dumps(ci))
 
-    def one_by_one(start, stop):
-        for i in range(start, stop):
-            db.execute("BEGIN")
-            db.execute("INSERT INTO cis VALUES (?,?,?,?,?,?)", row("single", i))
-            db.execute("COMMIT")
+def sqlite_row(ci: dict) -> tuple:
+    return (ci["id"], ci["type"], ci["id"].rsplit("/", 1)[0], ci["id"].rsplit("/", 1)[1], str(uuid.uuid4()),
+            json.dumps(ci))
+
+
+def serve_bare(port: int, db_path: str) -> None:
+    import uvicorn
+    uvicorn.run(bare_app(db_path), host="127.0.0.1", port=port, log_config=None, access_log=False)
+
+
+def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.005)
+    raise RuntimeError("did not answer")
+
+
+def one_by_one_rates(port: int, count: int, chunks: int, prefix: str) -> dict:
+    client = Client(port)
+    try:
+        def create(start, stop):
+            for i in range(start, stop):
+                ci = host(prefix, i)
+                client.call("POST", f"/repository/ci/{ci['id']}", ci)
+
+        def read(start, stop):
+            for i in range(start, stop):
+                client.call("GET", f"/repository/ci/{host(prefix, i)['id']}")
+
+        create(count, count + 100)  # warm-up: threads, caches, connections
+        read(count, count + 100)
+        return {"create": chunked_rates(count, chunks, create), "read": chunked_rates(count, chunks, read)}
+    finally:
+        client.close()
+
+
+def requests_part(table: Table, count: int, chunks: int, folder: Path) -> None:
+    db_path = folder / "bare.db"
+    sqlite_db(db_path).close()
+    port = free_port()
+    bare = subprocess.Popen([sys.executable, __file__, "--bare-server", str(port), str(db_path)])
+    try:
+        wait_listening(port, bare)
+        baseline = one_by_one_rates(port, count, chunks, "single")
+    finally:
+        bare.terminate()
+        bare.wait()
+    server = ServerProcess(folder / "requests-home").start()
+    try:
+        Client(server.port).call("POST", "/repository/ci/Infrastructure/single",
+                                 {"id": "Infrastructure/single", "type": "core.Directory"})
+        ours = one_by_one_rates(server.port, count, chunks, "single")
+    finally:
+        server.stop()
+    table.add("GET /repository/ci/{id}, one by one", ours["read"], baseline["read"], "requests/s",
+              "bare Starlette route + sqlite3", ">= 0.5x")
+    table.add("POST /repository/ci/{id}, one by one", ours["create"], baseline["create"], "requests/s",
+              "bare Starlette route + sqlite3", "(write path: later)")
+
+
+# -- repository: batches ---------------------------------------------------------------------------
+def sqlite_batches(count: int, chunks: int, folder: Path) -> dict:
+    db = sqlite_db(folder / "baseline.db")
 
     def batched(start, stop):
         for b in range(start, stop, BATCH):
             db.execute("BEGIN")
-            db.executemany("INSERT INTO cis VALUES (?,?,?,?,?,?)", [row("batch", i) for i in range(b, min(b + BATCH, stop))])
+            db.executemany("INSERT INTO cis VALUES (?,?,?,?,?,?)",
+                           [sqlite_row(host("batch", i)) for i in range(b, min(b + BATCH, stop))])
             db.execute("COMMIT")
-
-    def read_one(start, stop):
-        for i in range(start, stop):
-            json.loads(db.execute("SELECT properties FROM cis WHERE id=?", (host("single", i)["id"],)).fetchone()[0])
 
     def read_batch(start, stop):
         for b in range(start, stop, BATCH):
@@ -94,175 +253,341 @@ def sqlite_baseline(count: int, chunks: int, folder: Path) -> dict:
             marks = ",".join("?" * len(ids))
             [json.loads(r[0]) for r in db.execute(f"SELECT properties FROM cis WHERE id IN ({marks})", ids)]
 
-    out = {"create one by one": chunked_rates(count, chunks, one_by_one),
-           "create in batches": chunked_rates(count, chunks, batched),
-           "read one by one": chunked_rates(count, chunks, read_one),
-           "read in batches": chunked_rates(count, chunks, read_batch)}
+    out = {"create": chunked_rates(count, chunks, batched), "read": chunked_rates(count, chunks, read_batch)}
     times = []
     for _ in range(5):
         began = time.perf_counter()
         rows = db.execute("SELECT id, type FROM cis WHERE type IN ('overthere.SshHost') ORDER BY id").fetchall()
         times.append(time.perf_counter() - began)
-    out["query by type"] = len(rows) / statistics.median(times)
+    out["query"] = len(rows) / statistics.median(times)
     db.close()
     return out
 
 
-# -- the server ----------------------------------------------------------------------------------
-def server_run(count: int, chunks: int, folder: Path) -> dict:
-    server = ServerProcess(folder / "home").start()
+def server_batches(count: int, chunks: int, folder: Path) -> dict:
+    server = ServerProcess(folder / "batches-home").start()
+    client = Client(server.port)
     try:
-        s = server.session()
-        url = server.url
-        for prefix in ("single", "batch"):
-            s.post(f"{url}/repository/ci/Infrastructure/{prefix}", json={"type": "core.Directory"}).raise_for_status()
-
-        def one_by_one(start, stop):
-            for i in range(start, stop):
-                ci = host("single", i)
-                s.post(f"{url}/repository/ci/{ci['id']}", json=ci).raise_for_status()
+        client.call("POST", "/repository/ci/Infrastructure/batch", {"id": "Infrastructure/batch", "type": "core.Directory"})
 
         def batched(start, stop):
             for b in range(start, stop, BATCH):
-                s.post(f"{url}/repository/cis", json=[host("batch", i) for i in range(b, min(b + BATCH, stop))]
-                       ).raise_for_status()
-
-        def read_one(start, stop):
-            for i in range(start, stop):
-                s.get(f"{url}/repository/ci/{host('single', i)['id']}").raise_for_status()
+                client.call("POST", "/repository/cis", [host("batch", i) for i in range(b, min(b + BATCH, stop))])
 
         def read_batch(start, stop):
             for b in range(start, stop, BATCH):
-                s.post(f"{url}/repository/cis/read",
-                       json=[host("batch", i)["id"] for i in range(b, min(b + BATCH, stop))]).raise_for_status()
+                client.call("POST", "/repository/cis/read", [host("batch", i)["id"] for i in range(b, min(b + BATCH, stop))])
 
-        out = {"create one by one": chunked_rates(count, chunks, one_by_one),
-               "create in batches": chunked_rates(count, chunks, batched),
-               "read one by one": chunked_rates(count, chunks, read_one),
-               "read in batches": chunked_rates(count, chunks, read_batch)}
+        out = {"create": chunked_rates(count, chunks, batched), "read": chunked_rates(count, chunks, read_batch)}
         times = []
         for _ in range(5):
             began = time.perf_counter()
-            found = s.get(f"{url}/repository/query", params={"type": "overthere.Host", "resultsPerPage": -1})
-            found.raise_for_status()
+            found = client.call("GET", "/repository/query?type=overthere.Host&resultsPerPage=-1")
             times.append(time.perf_counter() - began)
-        assert len(found.json()) == 2 * count, len(found.json())
-        out["query by type"] = len(found.json()) / statistics.median(times)
+        assert len(found) == count, len(found)
+        out["query"] = len(found) / statistics.median(times)
         return out
     finally:
+        client.close()
         server.stop()
 
 
-def repository_part(count: int, chunks: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="deployit-bench-") as tmp:
-        folder = Path(tmp)
-        baseline = sqlite_baseline(count, chunks, folder)
-        ours = server_run(count, chunks, folder)
-    print(f"\nRepository, {count} CIs per operation (median of {chunks} chunks; query: median of 5)")
-    print(f"{'operation':<20} {'server CIs/s':>14} {'sqlite3 CIs/s':>15} {'server/sqlite3':>15}")
-    for op in baseline:
-        print(f"{op:<20} {ours[op]:>14,.0f} {baseline[op]:>15,.0f} {ours[op] / baseline[op]:>15.3f}")
+def repository_part(table: Table, count: int, chunks: int, folder: Path) -> None:
+    baseline = sqlite_batches(count, chunks, folder)
+    ours = server_batches(count, chunks, folder)
+    table.add(f"create in batches of {BATCH:,} ({count:,} CIs)", ours["create"], baseline["create"], "CIs/s",
+              "plain sqlite3, same transactions", ">= 0.25x (later)")
+    table.add(f"read in batches of {BATCH:,}", ours["read"], baseline["read"], "CIs/s", "plain sqlite3")
+    table.add("query by type", ours["query"], baseline["query"], "CIs/s", "plain sqlite3")
 
 
-def timed_runs(cmd: list[str], runs: int) -> float:
-    import subprocess
+# -- deployments through REST ----------------------------------------------------------------------
+def store_cis(client: Client, cis: list[dict]) -> None:
+    for b in range(0, len(cis), BATCH):
+        client.call("POST", "/repository/cis", cis[b:b + BATCH])
+
+
+def deployment_of(client: Client, name: str, deployables: list[dict], containers: list[dict],
+                  orchestrator: str | None = None) -> dict:
+    """Store an application version holding `deployables` and an environment of `containers`; the
+    deployment prepared with prepareAutoDeployeds, and the seconds prepareAutoDeployeds took."""
+    tag = uuid.uuid4().hex[:8]
+    app, env, infra = f"Applications/{name}", f"Environments/{name}-{tag}", f"Infrastructure/{name}-{tag}"
+    version = f"{app}/1.0-{tag}"
+    cis = ([{"id": app, "type": "udm.Application"}] if not client_exists(client, app) else []) + \
+        [{"id": version, "type": "udm.DeploymentPackage"}, {"id": infra, "type": "core.Directory"}]
+    cis += [dict(c, id=f"{infra}/{c['id']}") for c in containers]
+    cis += [dict(d, id=f"{version}/{d['id']}") for d in deployables]
+    store_cis(client, cis)
+    client.call("POST", f"/repository/ci/{env}", {"id": env, "type": "udm.Environment",
+                                                  "members": [f"{infra}/{c['id']}" for c in containers]})
+    initial = client.call("GET", f"/deployment/prepare/initial?version={version}&environment={env}")
+    if orchestrator:
+        initial["application"]["orchestrator"] = [orchestrator]
+    began = time.perf_counter()
+    prepared = client.call("POST", "/deployment/prepare/deployeds", initial)
+    return prepared, time.perf_counter() - began
+
+
+def client_exists(client: Client, ci_id: str) -> bool:
+    return client.call("GET", f"/repository/exists/{ci_id}")["boolean"]
+
+
+def create_task(client: Client, deployment: dict) -> str:
+    return client.call("POST", "/deployment", deployment)["string"]
+
+
+def run_task(client: Client, task_id: str, poll: float = 0.05) -> dict:
+    """Start a task and wait (polling its summary) until it is EXECUTED; the summary."""
+    client.call("POST", f"/tasks/v2/{task_id}/start", expect=204)
+    while True:
+        summary = client.call("GET", f"/tasks/v2/{task_id}/summary")
+        if summary["state"] not in ("QUEUED", "EXECUTING", "PENDING"):
+            break
+        time.sleep(poll)
+    if summary["state"] != "EXECUTED":
+        raise RuntimeError(f"task {task_id} ended {summary['state']}")
+    return summary
+
+
+def iso_seconds(text: str) -> float:
+    from datetime import datetime
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+
+def task_seconds(task: dict) -> float:
+    return iso_seconds(task["completionDate"]) - iso_seconds(task["startDate"])
+
+
+# -- planning --------------------------------------------------------------------------------------
+def planning_size(client: Client, deployables: int) -> dict:
+    prepared, mapped = deployment_of(
+        client, "bench-plan",
+        [{"id": f"cmd-{d:05d}", "type": "cmd.Command", "commandLine": f"run {d}", "order": 50 + d % 3}
+         for d in range(deployables)],
+        [{"id": f"host-{c:02d}", "type": "overthere.SshHost", "address": f"10.1.0.{c}", "username": "u"}
+         for c in range(HOSTS)])
+    count = len(prepared["deployeds"])
+    assert count == deployables * HOSTS, count
+    began = time.perf_counter()
+    create_task(client, prepared)
+    tasked = time.perf_counter() - began
+    began = time.perf_counter()
+    json.loads(json.dumps(prepared))
+    baseline = time.perf_counter() - began
+    return {"deployeds": count, "seconds": mapped + tasked, "mapped": mapped, "tasked": tasked, "baseline": baseline}
+
+
+def planning_part(table: Table, sizes: list[int], folder: Path) -> None:
+    server = ServerProcess(folder / "planning-home").start()
+    client = Client(server.port)
+    try:
+        planning_size(client, 50)  # warm-up
+        results = [planning_size(client, size // HOSTS) for size in sizes]
+    finally:
+        client.close()
+        server.stop()
+    for r in results:
+        n = r["deployeds"]
+        table.add(f"planning {n:,} deployeds (prepare {r['mapped'] / n * 1e6:.0f} + task {r['tasked'] / n * 1e6:.0f})",
+                  r["seconds"] / n * 1e6, r["baseline"] / n * 1e6, "us/deployed", "JSON round trip of the deployment",
+                  "<= 100 us")
+    first, last = results[0], results[-1]
+    per = [r["seconds"] / r["deployeds"] for r in (first, last)]
+    table.add(f"planning cost per deployed, {last['deployeds']:,} vs {first['deployeds']:,}", per[1] * 1e6, per[0] * 1e6,
+              "us/deployed", f"the same at {first['deployeds']:,}", "<= 1.2x")
+
+
+# -- engine ----------------------------------------------------------------------------------------
+NOOP_RULES = """<rules xmlns="http://www.xebialabs.com/xl-deploy/xl-rules">
+  <rule name="bench.noops" scope="pre-plan">
+    <conditions><expression>specification.deployedApplication.name.startswith("noops-")</expression></conditions>
+    <planning-script>
+for n in range(int(specification.deployedApplication.name.split("-")[1])):
+    context.addStep(steps.noop(description="No-op %d" % n, order=60))
+    </planning-script>
+  </rule>
+</rules>
+"""
+
+
+def noop_home(path: Path) -> Path:
+    """A server home with a rule that gives a deployment of application `noops-N` N no-op steps."""
+    (path / "plugins").mkdir(parents=True, exist_ok=True)
+    (path / "plugins" / "bench-rules.xml").write_text(NOOP_RULES)
+    return path
+
+
+def noop_task(client: Client, steps: int) -> str:
+    prepared, _ = deployment_of(client, f"noops-{steps}",
+                                [{"id": "mark", "type": "cmd.Command", "commandLine": "true"}],
+                                [{"id": "local", "type": "overthere.LocalHost", "os": "UNIX"}])
+    return create_task(client, prepared)
+
+
+def sqlite_commits(count: int, folder: Path) -> float:
+    """Rows per second, each in a transaction of its own (what a step's state change costs at least)."""
+    db = sqlite3.connect(folder / "commits.db", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE steps (path TEXT PRIMARY KEY, state TEXT)")
+    began = time.perf_counter()
+    for n in range(count):
+        db.execute("BEGIN")
+        db.execute("INSERT INTO steps VALUES (?, 'DONE')", (f"0_1_{n}",))
+        db.execute("COMMIT")
+    rate = count / (time.perf_counter() - began)
+    db.close()
+    return rate
+
+
+def sleep_task(client: Client, orchestrator: str, containers: int) -> float:
+    prepared, _ = deployment_of(client, "bench-sleep", [{"id": "nap", "type": "cmd.Command", "commandLine": "sleep 1"}],
+                                [{"id": f"local-{c:02d}", "type": "overthere.LocalHost", "os": "UNIX"}
+                                 for c in range(containers)], orchestrator)
+    return task_seconds(run_task(client, create_task(client, prepared)))
+
+
+def engine_part(table: Table, steps: int, folder: Path) -> None:
+    server = ServerProcess(noop_home(folder / "engine-home")).start()
+    client = Client(server.port)
+    try:
+        run_task(client, noop_task(client, 20))  # warm-up
+        rates = [steps / task_seconds(run_task(client, noop_task(client, steps))) for _ in range(3)]
+        parallel = sleep_task(client, "parallel-by-container", 20)
+        sequential = sleep_task(client, "sequential-by-container", 20)
+    finally:
+        client.close()
+        server.stop()
+    table.add(f"no-op steps in one task of {steps:,}", statistics.median(rates), sqlite_commits(steps, folder), "steps/s",
+              "sqlite3, one commit per step", ">= 1,000/s")
+    table.add("20 x sleep 1, parallel-by-container", parallel, sequential, "seconds", "the same, sequential-by-container",
+              "<= 0.075x")
+
+
+# -- server start ----------------------------------------------------------------------------------
+def start_seconds(home: Path, runs: int, env: dict) -> float:
+    times = []
+    for _ in range(runs + 1):  # the first caches the bytecode
+        port = free_port()
+        began = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "server.main", "--home", str(home), "--port", str(port),
+                                 "--log-level", "WARNING"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=env)
+        try:
+            wait_listening(port, proc)
+            times.append(time.perf_counter() - began)
+        finally:
+            proc.terminate()
+            proc.wait()
+    return statistics.median(times[1:])
+
+
+def startup_part(table: Table, count: int, folder: Path, runs: int = 5) -> None:
+    empty, full = folder / "empty-home", folder / "full-home"
+    for home in (empty, full):
+        ServerProcess(home).start().stop()  # initialise the home
+    server = ServerProcess(full).start()
+    client = Client(server.port)
+    try:
+        client.call("POST", "/repository/ci/Infrastructure/many", {"id": "Infrastructure/many", "type": "core.Directory"})
+        for b in range(0, count, BATCH):
+            client.call("POST", "/repository/cis", [host("many", i) for i in range(b, min(b + BATCH, count))])
+    finally:
+        client.close()
+        server.stop()
+    env = installed_env(folder)
+    ours = start_seconds(full, runs, env)
+    baseline = start_seconds(empty, runs, env)
+    table.add(f"server start to ready, {count:,} CIs", ours, baseline, "seconds", "the same, empty repository", "<= 1 s")
+
+
+# -- cli -------------------------------------------------------------------------------------------
+def installed_env(folder: Path) -> dict:
+    """The environment of timed start-ups: bytecode cached (as an installed package has it, whatever
+    PYTHONDONTWRITEBYTECODE says here), in a folder of this run."""
+    env = dict(os.environ, PYTHONPYCACHEPREFIX=str(folder / "pycache"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def timed_runs(cmd: list[str], runs: int, env: dict) -> float:
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)  # caches the bytecode
     times = []
     for _ in range(runs):
         began = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
         times.append(time.perf_counter() - began)
     return statistics.median(times)
 
 
-def cli_part(runs: int = 15) -> None:
+def cli_part(table: Table, folder: Path, steps: int, runs: int = 15) -> None:
     venv_bin = Path(sys.executable).parent
-    with tempfile.TemporaryDirectory(prefix="deployit-bench-") as tmp:
-        folder = Path(tmp)
-        server = ServerProcess(folder / "home").start()
+    server = ServerProcess(noop_home(folder / "cli-home")).start()
+    try:
+        cli = [str(venv_bin / "deployit-cli"), "-q", "-host", "127.0.0.1", "-port", str(server.port),
+               "-username", "admin", "-password", "admin", "-f"]
+        script = folder / "empty.py"
+        script.write_text("")
+        env = installed_env(folder)
+        ours = timed_runs(cli + [str(script)], runs, env)
+        baseline = timed_runs([sys.executable, "-c", "import requests"], runs, env)
+        table.add("deployit-cli -q -f empty.py", ours, baseline, "seconds", "python -c 'import requests'", "<= 1.5x")
+        client = Client(server.port)
         try:
-            script = folder / "empty.py"
-            script.write_text("")
-            cli = [str(venv_bin / "deployit-cli"), "-q", "-host", "127.0.0.1", "-port", str(server.port),
-                   "-username", "admin", "-password", "admin", "-f", str(script)]
-            ours = timed_runs(cli, runs)
-            baseline = timed_runs([sys.executable, "-c", "import requests"], runs)
+            alone = task_seconds(run_task(client, noop_task(client, steps)))
+            task_id = noop_task(client, steps)
+            script = folder / "wait.py"
+            script.write_text(f"import time\nbegan = time.time()\ndeployit.startTaskAndWait('{task_id}')\n"
+                              f"print('WAITED %f' % (time.time() - began))\n")
+            out = subprocess.run(cli + [str(script)], check=True, capture_output=True, text=True).stdout
+            waited = float(out.rsplit("WAITED ", 1)[1].split()[0])
+            task = client.call("GET", f"/tasks/v2/{task_id}")
+            assert task["state"] == "DONE", task["state"]
         finally:
-            server.stop()
-    print(f"\nCLI start-up (median of {runs} runs)")
-    print(f"{'command':<44} {'seconds':>8} {'ratio':>7}")
-    print(f"{'deployit-cli -q -f empty.py':<44} {ours:>8.3f} {ours / baseline:>7.2f}")
-    print(f"{'python -c import requests (baseline)':<44} {baseline:>8.3f} {1:>7.2f}")
-
-
-def planning_size(s, url: str, deployables: int, containers: int) -> dict:
-    tag = uuid.uuid4().hex[:8]
-    app, env, hosts = f"Applications/bench-{tag}", f"Environments/bench-{tag}", f"Infrastructure/bench-{tag}"
-    version = f"{app}/1.0"
-    cis = [{"id": app, "type": "udm.Application"}, {"id": version, "type": "udm.DeploymentPackage"},
-           {"id": hosts, "type": "core.Directory"}]
-    cis += [{"id": f"{hosts}/host-{c:02d}", "type": "overthere.SshHost", "address": f"10.1.0.{c}", "username": "u"}
-            for c in range(containers)]
-    cis += [{"id": f"{version}/cmd-{d:05d}", "type": "cmd.Command", "commandLine": f"run {d}", "order": 50 + d % 3}
-            for d in range(deployables)]
-    for b in range(0, len(cis), BATCH):
-        s.post(f"{url}/repository/cis", json=cis[b:b + BATCH]).raise_for_status()
-    s.post(f"{url}/repository/ci/{env}", json={"id": env, "type": "udm.Environment",
-                                               "members": [c["id"] for c in cis if c["type"] == "overthere.SshHost"]}
-           ).raise_for_status()
-    initial = s.get(f"{url}/deployment/prepare/initial", params={"version": version, "environment": env})
-    initial.raise_for_status()
-    began = time.perf_counter()
-    prepared = s.post(f"{url}/deployment/prepare/deployeds", json=initial.json())
-    prepared.raise_for_status()
-    mapped = time.perf_counter() - began
-    deployment = prepared.json()
-    count = len(deployment["deployeds"])
-    assert count == deployables * containers, count
-    began = time.perf_counter()
-    created = s.post(f"{url}/deployment", json=deployment)
-    created.raise_for_status()
-    tasked = time.perf_counter() - began
-    began = time.perf_counter()
-    json.loads(json.dumps(deployment))
-    baseline = time.perf_counter() - began
-    return {"deployeds": count, "prepareAutoDeployeds": mapped, "create task": tasked, "json round trip": baseline}
-
-
-def planning_part(deployables: int, containers: int = 10) -> None:
-    sizes = [deployables // 2, deployables, deployables * 2]
-    with tempfile.TemporaryDirectory(prefix="deployit-bench-") as tmp:
-        server = ServerProcess(Path(tmp) / "home").start()
-        try:
-            s = server.session()
-            planning_size(s, server.url, 50, containers)  # warm-up
-            results = [planning_size(s, server.url, size, containers) for size in sizes]
-        finally:
-            server.stop()
-    print(f"\nPlanning, {containers} hosts; microseconds per deployed (ratio to the JSON round trip baseline)")
-    print(f"{'deployeds':>10} {'prepareAutoDeployeds':>22} {'create task':>18} {'both':>18} {'JSON baseline':>14}")
-    for r in results:
-        n, base = r["deployeds"], r["json round trip"]
-        cells = []
-        for value in (r["prepareAutoDeployeds"], r["create task"], r["prepareAutoDeployeds"] + r["create task"]):
-            cells.append(f"{value / n * 1e6:8.1f} ({value / base:5.1f}x)")
-        print(f"{n:>10,} {cells[0]:>22} {cells[1]:>18} {cells[2]:>18} {base / n * 1e6:>14.1f}")
+            client.close()
+    finally:
+        server.stop()
+    table.add(f"startTaskAndWait, {steps:,} no-op steps (task {task_seconds(task):.2f} s)", waited, alone, "seconds",
+              "the task alone, polled every 50 ms", "<= 2x")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=20000)
+    parser.add_argument("--count", type=int, default=20000, help="CIs per repository operation")
+    parser.add_argument("--requests", type=int, default=5000, help="requests per one-by-one figure")
     parser.add_argument("--chunks", type=int, default=5)
-    parser.add_argument("--deployables", type=int, default=2000, help="deployables of the planning part's middle size")
-    parser.add_argument("--part", action="append", choices=["repository", "cli", "planning"],
+    parser.add_argument("--sizes", default="10000,20000,40000", help="deployeds of the planning sizes")
+    parser.add_argument("--steps", type=int, default=1000, help="steps of the engine's and the shell's task")
+    parser.add_argument("--start-cis", type=int, default=100000, help="CIs in the repository at server start")
+    parser.add_argument("--part", action="append",
+                        choices=["requests", "repository", "planning", "engine", "startup", "cli"],
                         help="parts to run (default: all)")
+    parser.add_argument("--bare-server", nargs=2, metavar=("PORT", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    parts = args.part or ["repository", "cli", "planning"]
-    if "repository" in parts:
-        repository_part(args.count, args.chunks)
-    if "cli" in parts:
-        cli_part()
-    if "planning" in parts:
-        planning_part(args.deployables)
+    if args.bare_server:
+        serve_bare(int(args.bare_server[0]), args.bare_server[1])
+        return 0
+    parts = args.part or ["requests", "repository", "planning", "engine", "startup", "cli"]
+    table = Table()
+    began = time.time()
+    with tempfile.TemporaryDirectory(prefix="deployit-bench-") as tmp:
+        folder = Path(tmp)
+        if "requests" in parts:
+            requests_part(table, args.requests, args.chunks, folder)
+        if "repository" in parts:
+            repository_part(table, args.count, args.chunks, folder)
+        if "planning" in parts:
+            planning_part(table, [int(s) for s in args.sizes.split(",")], folder)
+        if "engine" in parts:
+            engine_part(table, args.steps, folder)
+        if "startup" in parts:
+            startup_part(table, args.start_cis, folder)
+        if "cli" in parts:
+            cli_part(table, folder, args.steps)
+    print(f"\n{time.time() - began:.0f} s; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; medians, "
+          f"baselines measured in the same run")
+    table.print()
     return 0
 
 

@@ -40,9 +40,10 @@ http.max.json.size=33554432
 http.default.format=xml
 # Seconds a connection may take to send a complete request header (idle connections are closed then).
 http.header.timeout=30
-# Task engine: tasks executing at once, and threads for steps in parallel blocks.
+# Task engine: tasks executing at once, and threads for steps in parallel blocks (they mostly wait on
+# commands and connections, so many are cheap).
 task.max.active=10
-task.step.threads=8
+task.step.threads=32
 # Seconds a stopping server waits for running steps; tasks still running then are FAILED at the next start.
 task.shutdown.timeout=5
 # Seconds an aborted step gets to stop before it is marked FAILED and left behind.
@@ -78,7 +79,7 @@ class ServerConfig:
     header_timeout: float = 30.0
     default_format: str = "xml"
     max_active_tasks: int = 10
-    step_threads: int = 8
+    step_threads: int = 32
     properties: dict | None = None
 
     @property
@@ -180,7 +181,7 @@ def load_config(home: Path, bind: str | None = None, port: int | None = None) ->
         header_timeout=_seconds(props, "http.header.timeout", 30.0),
         default_format=_format(props, "http.default.format"),
         max_active_tasks=_int(props, "task.max.active", 10),
-        step_threads=_int(props, "task.step.threads", 8),
+        step_threads=_int(props, "task.step.threads", 32),
         properties=props,
     )
     return cfg

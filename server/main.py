@@ -41,6 +41,17 @@ def port_taken(bind: str, port: int) -> bool:
     return False
 
 
+def tune_gc() -> None:
+    """Planning a large deployment makes hundreds of thousands of objects, nearly all freed by reference
+    counting; at Python's default threshold (700) the cycle collector runs so often that it took a fifth
+    of the planning time. The objects built at start-up (types, rules, tables) never become garbage:
+    frozen, they are left out of every collection."""
+    import gc
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 10)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="deployit-server", description="Run the deployit server (XL Deploy's REST API).")
     parser.add_argument("--home", "-home", type=Path, default=DEFAULT_HOME,
@@ -86,6 +97,7 @@ def main(argv=None) -> int:
         return 2
     import uvicorn
     app = create_app(services)
+    tune_gc()
     log.info("deployit server on http://%s:%d%s (home %s)", config.bind, config.port, config.rest_prefix, config.home)
     # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes requests in flight and returns.
     # It then re-raises the signal to the handlers it found; ours just let main() finish cleanly.

@@ -128,19 +128,33 @@ AUDITED_PARAMS = ("newId", "newName", "time")
 MESSAGE_STATUSES = (401, 403, 404, 409)  # their messages name ids and permissions, never values
 
 
-def route_of(routes, prefix: str, scope):
-    """The route (and its path parameters) a request under the REST prefix goes to, or (None, {})."""
-    from starlette.routing import Match
-    path = scope.get("path", "")
-    prefix = prefix.rstrip("/")
-    if not path.startswith(prefix + "/"):
+class RouteFinder:
+    """The route (and its path parameters) a request under the REST prefix goes to, or (None, {}):
+    matched once per request and kept in the scope, for the middlewares that ask (audit, maintenance)."""
+
+    KEY = "deployit.route"
+
+    def __init__(self, routes, prefix: str):
+        self.routes = routes
+        self.prefix = prefix.rstrip("/")
+
+    def __call__(self, scope):
+        found = scope.get(self.KEY)
+        if found is None:
+            found = scope[self.KEY] = self._match(scope)
+        return found
+
+    def _match(self, scope):
+        from starlette.routing import Match
+        path = scope.get("path", "")
+        if not path.startswith(self.prefix + "/"):
+            return None, {}
+        sub = {"type": "http", "path": path[len(self.prefix):], "method": scope.get("method"), "root_path": ""}
+        for route in self.routes:
+            match, child = route.matches(sub)
+            if match == Match.FULL:
+                return route, child.get("path_params", {})
         return None, {}
-    sub = {"type": "http", "path": path[len(prefix):], "method": scope.get("method"), "root_path": ""}
-    for route in routes:
-        match, child = route.matches(sub)
-        if match == Match.FULL:
-            return route, child.get("path_params", {})
-    return None, {}
 
 
 def url_text_problem(scope) -> str | None:
@@ -174,13 +188,13 @@ class MaintenanceMiddleware:
     PUT, DELETE, PATCH) with a 503 and one sentence, except POSTs that only read (`changes=False`) and
     the routes marked `__maintenance__` (maintenance start/stop, shutdown)."""
 
-    def __init__(self, app, mode, routes, prefix: str):
-        self.app, self.mode, self.routes, self.prefix = app, mode, routes, prefix
+    def __init__(self, app, mode, find_route: RouteFinder):
+        self.app, self.mode, self.find_route, self.prefix = app, mode, find_route, find_route.prefix
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not self.mode.maintenance or scope.get("method") not in CHANGING_METHODS:
             return await self.app(scope, receive, send)
-        route, _ = route_of(self.routes, self.prefix, scope)
+        route, _ = self.find_route(scope)
         endpoint = getattr(route, "endpoint", None)
         if endpoint is not None and (getattr(endpoint, "__changes__", True) is False
                                      or getattr(endpoint, "__maintenance__", False)):
@@ -204,28 +218,16 @@ class AuditMiddleware:
     """Records each request that may change something (POST, PUT, DELETE to a route not marked
     `changes=False`), refused ones included, in the audit trail; never its body."""
 
-    def __init__(self, app, audit, routes, prefix: str):
+    def __init__(self, app, audit, find_route: RouteFinder):
         self.app = app
         self.audit = audit
-        self.routes = routes
-        self.prefix = prefix.rstrip("/")
-
-    def _route(self, scope):
-        path = scope.get("path", "")
-        if not path.startswith(self.prefix + "/"):
-            return None, {}
-        sub = {"type": "http", "path": path[len(self.prefix):], "method": scope.get("method"), "root_path": ""}
-        from starlette.routing import Match
-        for route in self.routes:
-            match, child = route.matches(sub)
-            if match == Match.FULL:
-                return route, child.get("path_params", {})
-        return None, {}
+        self.find_route = find_route
+        self.prefix = find_route.prefix
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") not in CHANGING_METHODS:
             return await self.app(scope, receive, send)
-        route, params = self._route(scope)
+        route, params = self.find_route(scope)
         if route is not None and getattr(route.endpoint, "__changes__", True) is False:
             return await self.app(scope, receive, send)
         state = {"status": 500, "body": b""}
@@ -320,19 +322,20 @@ def guarded_routes() -> list:
     return routes
 
 
-def create_app(services) -> Starlette:
+def create_app(services):
+    """One Starlette application (the routes mounted under the REST prefix) behind the middlewares:
+    body limit, audit, basic auth, maintenance mode."""
     routes = guarded_routes()
-    api = Starlette(routes=routes, exception_handlers={
-        DeployitError: deployit_error, HTTPException: http_error, ClientDisconnect: client_gone,
-        Exception: unexpected_error})
-    api.state.services = services
-    app = Starlette(routes=[Mount(services.config.rest_prefix, app=api)],
-                    exception_handlers={HTTPException: http_error}, lifespan=lifespan_of(services))
+    app = Starlette(routes=[Mount(services.config.rest_prefix, routes=routes)],
+                    exception_handlers={DeployitError: deployit_error, HTTPException: http_error,
+                                        ClientDisconnect: client_gone, Exception: unexpected_error},
+                    lifespan=lifespan_of(services))
     app.state.services = services
+    find_route = RouteFinder(routes, services.config.rest_prefix)
     mode = getattr(services, "mode", None)
-    inner = MaintenanceMiddleware(app, mode, routes, services.config.rest_prefix) if mode is not None else app
+    inner = MaintenanceMiddleware(app, mode, find_route) if mode is not None else app
     protected = BasicAuthMiddleware(UrlTextMiddleware(inner), services.users, getattr(services, "security", None))
-    audited = AuditMiddleware(protected, services.audit, routes, services.config.rest_prefix) \
+    audited = AuditMiddleware(protected, services.audit, find_route) \
         if getattr(services, "audit", None) is not None else protected
     limited = BodyLimitMiddleware(audited, services.config.max_request_size)
     return NegotiationMiddleware(limited, getattr(services.config, "default_format", "xml"))

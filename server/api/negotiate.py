@@ -14,6 +14,8 @@ import json
 
 from starlette.responses import Response
 
+from ..jsontext import dumps
+
 from . import xmlwire
 
 XML, JSON = "xml", "json"
@@ -97,8 +99,7 @@ def render(scope, data, kind: str | None) -> tuple[bytes, str]:
     """(body, media type) of the data in the request's format."""
     if reply_format(scope) == XML:
         return xmlwire.write(data, kind, _types(scope)), MEDIA_TYPES[XML]
-    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8"), \
-        MEDIA_TYPES[JSON]
+    return dumps(data), MEDIA_TYPES[JSON]
 
 
 class Reply(Response):
@@ -131,7 +132,7 @@ class TaskId(Response):
         if reply_format(scope) == XML:
             Response.__init__(self, self.task_id, 200, None, "text/plain")
         else:
-            body = json.dumps({"string": self.task_id, **self.details}, ensure_ascii=False)
+            body = dumps({"string": self.task_id, **self.details})
             Response.__init__(self, body, 200, None, MEDIA_TYPES[JSON])
         await super().__call__(scope, receive, send)
 

@@ -45,7 +45,8 @@ class StepContext:
     artifact_file: Callable[[str], Path]
     # A host CI dict -> an open server.engine.hosts Connection (use as a context manager).
     connect: Callable[[dict], object]
-    # A scratch folder on the server for this step, removed after it.
+    # A scratch folder on the server for this step, removed after it; not made until a step needs it
+    # (mkdir(parents=True, exist_ok=True) first).
     work_dir: Path
     # Shared by all steps of one task (XL Deploy's context.getAttribute/setAttribute).
     attributes: dict = field(default_factory=dict)

@@ -51,7 +51,7 @@ def default_execute(step: dict, ctx):
 
 class TaskEngine:
     def __init__(self, store: TaskStore, repository, types, crypto, *, home: Path, max_active: int = 10,
-                 step_threads: int = 8, execute=None, shutdown_timeout: float = 5.0, abort_grace: float = ABORT_GRACE):
+                 step_threads: int = 32, execute=None, shutdown_timeout: float = 5.0, abort_grace: float = ABORT_GRACE):
         from .runner import script_paths
         self.store = store
         self.repository = repository

@@ -54,6 +54,7 @@ class TaskRun:
         self.final_state: str | None = None
         self._lock = threading.Lock()
         self.running: dict[str, threading.Event] = {}  # path -> cancel event of each running step
+        self.branches: set[str] = set()  # ids of the branches of parallel blocks that have yet to finish
         self.logs: dict[str, StepLog] = {}
         self.secrets = Secrets()
         self.contexts = ContextFactory(task=record, repository=engine.repository, types=engine.types,
@@ -158,7 +159,12 @@ class TaskRun:
                 except Exception:  # noqa: BLE001 - a broken branch fails the block, not the server
                     log.exception("Branch %s of task %s failed", child.get("id"), self.task_id)
                     outcomes[index] = FAILED
+                finally:
+                    with self._lock:
+                        self.branches.discard(child["id"])
 
+        with self._lock:
+            self.branches.update(child["id"] for _, child in children)
         workers = [threading.Thread(target=worker, daemon=True, name=f"task {self.task_id[:8]} {block['id']}")
                    for _ in range(max(1, min(len(children), self.engine.step_threads)))]
         for thread in workers:
@@ -254,7 +260,10 @@ class TaskRun:
             return ABORTED
         self._set(path, failed=True, state=STEP_FAILED, completed_at=now_iso())
         with self._lock:
-            others = bool(self.running.keys() - {path})
+            # Others run: a step besides this one, or a parallel branch that does not hold this step
+            # (it may be between two steps).
+            others = bool(self.running.keys() - {path}) or \
+                any(not path.startswith(branch + "_") for branch in self.branches)
         self.engine.step_failed(self, others_running=others)
         return FAILED
 

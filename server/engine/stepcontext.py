@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import threading
+import uuid
 from pathlib import Path
 
 from ..errors import DeployitError
@@ -117,6 +118,7 @@ class Resolver:
         if work_dir is None:
             return path
         name = Path(found[1] or "").name or Path(ci_id).name or found[0]
+        work_dir.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="artifact-", dir=work_dir))
         named = folder / name
         try:
@@ -140,6 +142,7 @@ class ContextFactory:
         self.script_paths = script_paths
         self.work_root = work_root
         self.attributes: dict = {}
+        self._root_made = False
 
     def parameters(self, step: dict) -> dict:
         """The step as the implementation gets it: secret parameters decrypted."""
@@ -148,8 +151,12 @@ class ContextFactory:
         return out
 
     def make(self, path: str, log, cancel: threading.Event) -> StepContext:
-        self.work_root.mkdir(parents=True, exist_ok=True)
-        work_dir = Path(tempfile.mkdtemp(prefix=f"step-{path}-", dir=self.work_root))
+        if not self._root_made:  # private: what steps leave there may hold secrets
+            self.work_root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._root_made = True
+        # Named now, made by the first step that uses it (most never do): making and removing a folder
+        # per step cost more than a no-op step itself.
+        work_dir = self.work_root / f"step-{path}-{uuid.uuid4().hex[:12]}"
         processes = self.processes(path)
         return StepContext(task_id=self.task["id"], step_path=path, log=log, cancel=cancel,
                            resolve=self.resolver.resolve,
@@ -163,4 +170,5 @@ class ContextFactory:
 
     @staticmethod
     def cleanup(ctx: StepContext) -> None:
-        shutil.rmtree(ctx.work_dir, ignore_errors=True)
+        if ctx.work_dir.exists():
+            shutil.rmtree(ctx.work_dir, ignore_errors=True)

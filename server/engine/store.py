@@ -23,9 +23,10 @@ import logging
 import threading
 import uuid
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from ..jsontext import dumps_text, loads
 from ..repository.schema import step_processes, task_logs, task_progress, tasks
 from ..repository.values import now_iso
 from . import tree as trees
@@ -40,8 +41,13 @@ def _decode(row) -> dict:
     record = dict(row._mapping)
     for key in _JSON_COLUMNS:
         if key in record and isinstance(record[key], str):
-            record[key] = json.loads(record[key])
+            record[key] = loads(record[key])
     return record
+
+
+# Built once: every step runs it at least twice. The SET clause comes from the parameters given.
+_PROGRESS_ROW = update(task_progress).where(and_(task_progress.c.task_id == bindparam("row_task"),
+                                                 task_progress.c.path == bindparam("row_path")))
 
 
 def empty_commits() -> dict:
@@ -78,7 +84,7 @@ class TaskStore:
                specification: dict, rollback_of: str | None = None) -> str:
         task_id = str(uuid.uuid4())
         row = dict(id=task_id, task_type=task_type, state=PENDING, description=description, owner=owner,
-                   metadata=json.dumps(metadata), block=json.dumps(block), specification=json.dumps(specification),
+                   metadata=json.dumps(metadata), block=dumps_text(block), specification=dumps_text(specification),
                    created_at=now_iso(), failures=0, archived=0, commits=json.dumps(empty_commits()),
                    rollback_of=rollback_of)
         progress = [dict(task_id=task_id, path=path, state=PENDING, failure_count=0) for path in trees.all_paths(block)]
@@ -187,12 +193,10 @@ class TaskStore:
             for path, values in changes.items():
                 if "state" in values:
                     changed.append((path, self._state_before(conn, task_id, path), values["state"]))
-                conn.execute(update(task_progress).where(and_(
-                    task_progress.c.task_id == task_id, task_progress.c.path == path)).values(**values))
+                conn.execute(_PROGRESS_ROW, dict(values, row_task=task_id, row_path=path))
             if failed_step is not None:
-                conn.execute(update(task_progress).where(and_(
-                    task_progress.c.task_id == task_id, task_progress.c.path == failed_step)).values(
-                    failure_count=task_progress.c.failure_count + 1))
+                conn.execute(_PROGRESS_ROW.values(failure_count=task_progress.c.failure_count + 1),
+                             {"row_task": task_id, "row_path": failed_step})
             task_values = dict(task or {})
             if failed_step is not None:
                 task_values["failures"] = tasks.c.failures + 1

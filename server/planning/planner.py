@@ -91,6 +91,7 @@ class _Planning:
                                                None if self.undeploy else self.application,
                                                self.previous_application, deployment.type)
         self.repository = RepositoryView(self.world)
+        self._hosts: dict = {}
 
     # -- running rules -------------------------------------------------------------------------
     def _variables(self, rule: Rule, delta: Delta | None, context) -> dict:
@@ -182,7 +183,11 @@ class _Planning:
         if not step.description:
             step.description = f"{OPERATION_VERBS[delta.operation]} {item.name} on {view.container.name}"
         if "target-host" in kind.calculated and step.parameters.get("target-host") is None:
-            host = host_of(view.container)
+            container = view.container
+            key = (container.id, container.side) if isinstance(container, CiView) else None
+            host = self._hosts[key] if key in self._hosts else host_of(container)
+            if key is not None:
+                self._hosts[key] = host  # the same for every deployed on the container
             if host is None and isinstance(view.getProperty("host"), CiView):
                 host = view.getProperty("host")
             if host is not None:

@@ -15,7 +15,6 @@ import logging
 import re
 
 from ..types import PropertyKind
-from ..types.values import effective
 from .model import Ci, Deployed, name_of
 
 log = logging.getLogger("deployit.rules")
@@ -48,6 +47,7 @@ class World:
         self.snap = snap
         self.types = types
         self.by_side = {DEPLOYED: {}, PREVIOUS: {}}
+        self._views: dict[tuple[str, str], CiView] = {}
         for delta in deltas:
             for side, item in ((DEPLOYED, delta.deployed), (PREVIOUS, delta.previous)):
                 if item is not None:
@@ -59,12 +59,19 @@ class World:
             return None
         if isinstance(target, (Ci, Deployed)):
             return CiView(target, self, side)
-        if side in self.by_side and target in self.by_side[side]:
-            return CiView(self.by_side[side][target], self, side)
-        ci = self.snap.get(target)
-        if ci is None:
-            ci = Ci(id=target, type="udm.ConfigurationItem", properties={})
-        return CiView(ci, self, REPOSITORY)
+        # Views of ids are kept: rules ask for the same containers and hosts for every deployed.
+        key = (target, side)
+        found = self._views.get(key)
+        if found is None:
+            if side in self.by_side and target in self.by_side[side]:
+                found = CiView(self.by_side[side][target], self, side)
+            else:
+                ci = self.snap.get(target)
+                if ci is None:  # not kept: the CI may yet be added to the snapshot
+                    return CiView(Ci(id=target, type="udm.ConfigurationItem", properties={}), self, REPOSITORY)
+                found = CiView(ci, self, REPOSITORY)
+            self._views[key] = found
+        return found
 
 
 class _Values:
@@ -91,6 +98,25 @@ class _Values:
     def keys(self):
         desc = self._view._type_descriptor()
         return list(desc.properties) if desc else list(self._view._ci.properties)
+
+
+_PLAIN, _REFERENCE, _REFERENCES, _SECRET = range(4)
+
+
+def _value_plan(desc) -> dict[str, tuple]:
+    """name -> (property, how CiView shows its value), for each property of a type."""
+    plan = {}
+    for prop in desc.properties.values():
+        if prop.kind == PropertyKind.CI:
+            what = _REFERENCE
+        elif prop.kind in (PropertyKind.SET_OF_CI, PropertyKind.LIST_OF_CI):
+            what = _REFERENCES
+        elif prop.password:
+            what = _SECRET
+        else:
+            what = _PLAIN
+        plan[prop.name] = (prop, what)
+    return plan
 
 
 class CiView:
@@ -134,26 +160,30 @@ class CiView:
     def _value(self, name):
         ci = self._ci
         world = self._world
-        if isinstance(ci, Deployed) and name in ("deployable", "container"):
+        if name in ("deployable", "container") and isinstance(ci, Deployed):
             target = ci.deployable if name == "deployable" else ci.container
             if name == "container" and self._side in world.by_side and target in world.by_side[self._side]:
                 return world.view(target, self._side)
             return world.view(target)
-        prop = self._descriptor(name)
-        if prop is None:
+        desc = world.types.get(ci.type)
+        found = desc.memo("scripting.values", _value_plan).get(name) if desc is not None else None
+        if found is None:
             if name in ci.properties:
                 return ci.properties[name]
             raise AttributeError(f"{ci.type} {ci.id} has no property '{name}'.")
-        value = effective(prop, ci.properties)
-        if prop.kind == PropertyKind.CI:
+        prop, what = found
+        value = ci.properties.get(name)
+        if value is None:
+            value = prop.default if prop.default is not None else prop.empty_value()
+        if what == _PLAIN:
+            return value
+        if what == _REFERENCE:
             return world.view(value) if value else None
-        if prop.kind in (PropertyKind.SET_OF_CI, PropertyKind.LIST_OF_CI):
+        if what == _REFERENCES:
             if prop.as_containment and isinstance(ci, Deployed):
                 return [CiView(e, world, self._side) for e in ci.embedded if e.collection == name]
             return [world.view(v) for v in value or []]
-        if prop.password and isinstance(value, str) and value:
-            return Secret(value)
-        return value
+        return Secret(value) if isinstance(value, str) and value else value
 
     def __getattr__(self, name):
         if name.startswith("__"):

@@ -34,13 +34,16 @@ import uuid
 from ..errors import BadRequest, Conflict
 from ..types import PropertyKind, TypeRegistry
 from ..types.udm import DEPLOYED_APPLICATION, owned_elsewhere
-from ..types.values import coerce, effective, failed_rules, is_empty, is_missing, problem
+from ..types.values import coerce, effective, failed_rules, is_empty, is_missing, needs_value, problem
 from . import checklist
 from .dictionaries import PATTERN, EffectiveDictionary, property_key_candidates
 from .matching import TypeMatcher, tags_match
 from .model import (ERROR, INITIAL, UNDEPLOYMENT, UPDATE, WARNING, Ci, Deployed, Deployment, Message, Snapshot,
                     name_of)
 
+# Values of exactly these classes always fit the kind (`problem` has nothing to say about them).
+_FITS = {PropertyKind.STRING: str, PropertyKind.DATE: str, PropertyKind.INTEGER: int, PropertyKind.BOOLEAN: bool,
+         PropertyKind.CI: str, PropertyKind.MAP_STRING_STRING: dict}
 ARTIFACT_DEPLOYED = "udm.DeployedArtifact"
 FIXED = ("deployable", "container")
 
@@ -60,6 +63,9 @@ class Mapper:
         self._fillable: dict[str, list] = {}
         self._deployables = set(snap.deployables)
         self._embedded_deployables: set[str] | None = None
+        self._check_plans: dict[str, list] = {}
+        self._fill_plans: dict[tuple[str, str], list] = {}
+        self._templated: dict[tuple[str, str], list] = {}
 
     # -- dictionaries --------------------------------------------------------------------------
     def dictionary(self, container: str | None) -> EffectiveDictionary:
@@ -79,6 +85,18 @@ class Mapper:
                      if p.name not in FIXED and not p.hidden and not (p.kind.is_collection and p.as_containment)
                      and not (artifact and p.name == "placeholders")]
             self._fillable[deployed_type] = found
+        return found
+
+    def _fills(self, deployed_type: str, deployable_type: str) -> list[tuple]:
+        """(property, name, the deployable type's property of that name or None, whether it is a
+        reference) for each property `build` fills, worked out once per pair of types."""
+        key = (deployed_type, deployable_type)
+        found = self._fill_plans.get(key)
+        if found is None:
+            source_desc = self.types.get(deployable_type)
+            found = self._fill_plans[key] = [
+                (prop, prop.name, source_desc.property(prop.name) if source_desc else None, prop.kind.is_reference)
+                for prop in self._fillable_properties(deployed_type)]
         return found
 
     def _fill_value(self, value, dictionary: EffectiveDictionary, password: bool):
@@ -103,16 +121,14 @@ class Mapper:
     def build(self, deployable: Ci, container_id: str, deployed_type: str, previous: Deployed | None = None,
               deployed_id: str | None = None, dictionary_container: str | None = None) -> Deployed:
         types = self.types
-        source_desc = types.get(deployable.type)
         deployed_id = deployed_id or f"{container_id}/{deployable.name}"
         dictionary = self.dictionary(dictionary_container or container_id)
         previous_props = previous.properties if previous is not None else {}
         props: dict = {}
-        for prop in self._fillable_properties(deployed_type):
-            name = prop.name
-            source = source_desc.property(name) if source_desc else None
-            raw = deployable.properties.get(name) if source is not None else None
-            if prop.kind.is_reference:
+        raw_props = deployable.properties
+        for prop, name, source, reference in self._fills(deployed_type, deployable.type):
+            raw = raw_props.get(name) if source is not None else None
+            if reference:
                 if source is not None and source.kind.is_reference and not is_empty(raw):
                     props[name] = self._references(prop, raw)
                 elif not is_empty(previous_props.get(name)):
@@ -123,7 +139,7 @@ class Mapper:
                 if value is not None:
                     props[name] = value
                 continue
-            keyed = self._keyed(deployed_type, prop, dictionary)
+            keyed = self._keyed(deployed_type, prop, dictionary) if dictionary.applicable else None
             if keyed is not None:
                 value = coerce(prop, keyed)
                 if value is not None:
@@ -257,23 +273,23 @@ class Mapper:
             say(None, f"The id of a deployed must be its container's id followed by a name, here "
                       f"{deployed.container}/{name_of(deployed.deployable)}.")
         props = deployed.properties
-        for prop in desc.properties.values():
-            if prop.name in FIXED or (prop.kind.is_collection and prop.as_containment):
+        for prop, name, fits, must_have, regexes in self._checks(deployed.type, desc):
+            value = props.get(name)
+            if value is not None and value.__class__ is not fits:
+                why = problem(prop, value)
+                if why:
+                    say(name, f"Property '{name}' {why}.")
+                    continue
+            if must_have and is_missing(prop, props):
+                say(name, f"Property '{name}' is required.")
                 continue
-            value = props.get(prop.name)
-            why = problem(prop, value)
-            if why:
-                say(prop.name, f"Property '{prop.name}' {why}.")
-                continue
-            if is_missing(prop, props):
-                say(prop.name, f"Property '{prop.name}' is required.")
-                continue
-            for rule in failed_rules(prop, value):
-                say(prop.name, rule.get("message") or f"Property '{prop.name}' does not match {rule.get('pattern')}.")
-            if isinstance(value, str) and prop.required and "{{" in value:
-                names = sorted({m.group(1) for m in PATTERN.finditer(value)})
-                if names:
-                    say(prop.name, f"Property '{prop.name}' has placeholders without a value: {', '.join(names)}.")
+            if isinstance(value, str):
+                for rule in failed_rules(prop, value) if regexes else ():
+                    say(name, rule.get("message") or f"Property '{name}' does not match {rule.get('pattern')}.")
+                if prop.required and "{{" in value:
+                    names = sorted({m.group(1) for m in PATTERN.finditer(value)})
+                    if names:
+                        say(name, f"Property '{name}' has placeholders without a value: {', '.join(names)}.")
         if deployable is not None and types.is_a(deployed.type, ARTIFACT_DEPLOYED) and desc.property("placeholders"):
             values = props.get("placeholders") or {}
             missing = [k for k in sorted(deployable.properties.get("placeholders") or [])
@@ -287,19 +303,39 @@ class Mapper:
         for child in deployed.embedded:
             self.check(child, deployed)
 
+    def _checks(self, deployed_type: str, desc) -> list[tuple]:
+        """What `check` looks at for each property of a deployed type, worked out once per deployment:
+        (property, name, the class whose values always fit its kind, whether it needs a value, whether it
+        has regex rules)."""
+        found = self._check_plans.get(deployed_type)
+        if found is None:
+            found = []
+            for prop in desc.properties.values():
+                kind = prop.kind
+                if prop.name in FIXED or (kind.is_collection and prop.as_containment):
+                    continue
+                regexes = any(r.get("type") == "regex" for r in prop.validation_rules)
+                found.append((prop, prop.name, _FITS.get(kind), needs_value(prop), regexes))
+            self._check_plans[deployed_type] = found
+        return found
+
     def _blank_secrets(self, deployed: Deployed, deployable: Ci, desc) -> list[Message]:
         """Warnings for placeholders whose values come from encrypted dictionaries and so are blank in a
         property that is not a password (the reference manual's rule; only password properties and
         file placeholders get encrypted values), while the property still holds what they made of it."""
+        templated = self._templated.get((deployable.id, desc.type))
+        if templated is None:
+            templated = self._templated[(deployable.id, desc.type)] = [
+                (prop, raw) for prop in desc.properties.values()
+                if not prop.password and isinstance(raw := deployable.properties.get(prop.name), str) and "{{" in raw]
+        if not templated:
+            return []
         container = deployed.container
         while container not in self.snap.containers and "/" in container:  # an embedded deployed's target
             container = container.rsplit("/", 1)[0]
         dictionary = self.dictionary(container)
         found = []
-        for prop in desc.properties.values():
-            raw = deployable.properties.get(prop.name)
-            if prop.password or not isinstance(raw, str) or "{{" not in raw:
-                continue
+        for prop, raw in templated:
             if deployed.properties.get(prop.name) != coerce(prop, dictionary.fill(raw, allow_secret=False)[0]):
                 continue  # set on the deployed itself since
             for name in dict.fromkeys(m.group(1) for m in PATTERN.finditer(raw)):

@@ -36,28 +36,56 @@ def _copy(value):
     return type(value)(value) if isinstance(value, (list, dict)) else value
 
 
+_FIXED, _EMBEDDED, _SECRET, _VALUE = range(4)
+
+
+def _out_plan(desc) -> list[tuple]:
+    """(name, what it is, property) for each property of a deployed type, as deployed_to_json writes it."""
+    plan = []
+    for prop in desc.properties.values():
+        name = prop.name
+        if name in ("deployable", "container"):
+            what = _FIXED
+        elif prop.kind.is_collection and prop.as_containment:
+            what = _EMBEDDED
+        elif prop.password:
+            what = _SECRET
+        else:
+            what = _VALUE
+        plan.append((name, what, prop))
+    return plan
+
+
+def _in_plan(desc) -> dict[str, tuple]:
+    """name -> (property, what it is) for each property of a deployed type, as deployed_from_json reads it."""
+    return {name: (prop, what) for name, what, prop in _out_plan(desc)}
+
+
 def deployed_to_json(deployed: Deployed, types: TypeRegistry, conceal, messages: bool = True) -> dict:
     desc = types.get(deployed.type)
     out = {"id": deployed.id, "type": deployed.type}
     if desc is None:
         out.update(deployable=deployed.deployable, container=deployed.container, **deployed.properties)
     else:
-        for prop in desc.properties.values():
-            name = prop.name
-            if name == "deployable":
-                out[name] = deployed.deployable
-            elif name == "container":
-                out[name] = deployed.container
-            elif prop.kind.is_collection and prop.as_containment:
+        props = deployed.properties
+        for name, what, prop in desc.memo("wire.out", _out_plan):
+            if what == _FIXED:
+                out[name] = deployed.deployable if name == "deployable" else deployed.container
+                continue
+            if what == _EMBEDDED:
                 out[name] = [deployed_to_json(e, types, conceal, messages)
                              for e in deployed.embedded if e.collection == name]
-            else:
-                value = _copy(effective(prop, deployed.properties))
-                if prop.password and isinstance(value, str) and value:
-                    value = conceal(value)
-                elif name == "placeholders" and isinstance(value, dict) and deployed.secret_placeholders:
-                    value = {k: (conceal(v) if k in deployed.secret_placeholders and v else v) for k, v in value.items()}
-                out[name] = value
+                continue
+            value = props.get(name)
+            if value is None:
+                value = prop.default if prop.default is not None else prop.empty_value()
+            if isinstance(value, (list, dict)):
+                value = type(value)(value)
+            if what == _SECRET and isinstance(value, str) and value:
+                value = conceal(value)
+            elif name == "placeholders" and isinstance(value, dict) and deployed.secret_placeholders:
+                value = {k: (conceal(v) if k in deployed.secret_placeholders and v else v) for k, v in value.items()}
+            out[name] = value
     if messages:
         out[MESSAGES] = [m.to_json() for m in deployed.messages]
     return out
@@ -120,20 +148,22 @@ def deployed_from_json(data, types: TypeRegistry, reveal, parent: str | None = N
         raise BadRequest(f"Deployed {deployed_id} has no container.")
     deployed = Deployed(id=deployed_id, type=type_name, deployable=deployable, container=container,
                         collection=collection)
+    known = desc.memo("wire.in", _in_plan)
     for key, value in data.items():
         if key in _SKIP or key.startswith("$"):
             continue
-        prop = desc.property(key)
-        if prop is None:
+        found = known.get(key)
+        if found is None:
             if key == "token":
                 continue
             raise BadRequest(f"Unknown property '{key}' on deployed {deployed_id} of type {type_name}.")
-        if prop.kind.is_collection and prop.as_containment:
+        prop, what = found
+        if what == _EMBEDDED:
             for item in value or []:
                 if isinstance(item, dict):
                     deployed.embedded.append(deployed_from_json(item, types, reveal, deployed_id, key))
             continue
-        if prop.password and isinstance(value, str):
+        if what == _SECRET and isinstance(value, str):
             value = reveal(value)[0]
         elif key == "placeholders" and isinstance(value, dict):
             clear = {}

@@ -12,6 +12,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import BinaryIO, Callable
 
 from sqlalchemy import and_, bindparam, delete, func, insert, not_, or_, select, update
@@ -108,6 +109,35 @@ def _history_row(rec: CiRecord, action: str, user: str, previous_id: str | None 
                 changed_at=rec.modified_at, created_by=rec.created_by, created_at=rec.created_at)
 
 
+# Built once: the statement most requests run (building it is most of a one-row read's cost).
+_BY_ID = select(cis).where(cis.c.id == bindparam("ci_id"))
+
+
+class _ReadById:
+    """One CI row by id through the pool's DBAPI connection, the statement compiled once for the database:
+    SQLAlchemy's work for each execution was most of the cost of reading one CI (GET /repository/ci)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        compiled = _BY_ID.compile(dialect=engine.dialect)
+        self.sql = str(compiled)
+        self.positional = compiled.positional
+
+    def __call__(self, ci_id: str) -> CiRecord | None:
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(self.sql, (ci_id,) if self.positional else {"ci_id": ci_id})
+                row = cursor.fetchone()
+                names = [column[0] for column in cursor.description]
+            finally:
+                cursor.close()
+        finally:
+            raw.close()  # back to the pool, which ends any transaction the driver began
+        return None if row is None else _record(SimpleNamespace(**dict(zip(names, row))))
+
+
 def _record(row) -> CiRecord:
     return CiRecord(id=row.id, type=row.type, token=row.token, created_by=row.created_by,
                     created_at=row.created_at, modified_by=row.modified_by, modified_at=row.modified_at,
@@ -118,6 +148,7 @@ class Repository:
     def __init__(self, engine: Engine, types: TypeRegistry, secrets: Secrets, artifacts: ArtifactStore,
                  check_file: Callable[[str, str, str, BinaryIO], None] | None = None):
         self.engine = engine
+        self._read_by_id = _ReadById(engine)
         self.types = types
         self.secrets = secrets
         self.artifacts = artifacts
@@ -150,7 +181,7 @@ class Repository:
 
     # -- reading -------------------------------------------------------------------------------
     def _get(self, conn: Connection, ci_id: str) -> CiRecord | None:
-        row = conn.execute(select(cis).where(cis.c.id == ci_id)).first()
+        row = conn.execute(_BY_ID, {"ci_id": ci_id}).first()
         return _record(row) if row else None
 
     def _must_get(self, conn: Connection, ci_id: str) -> CiRecord:
@@ -160,8 +191,11 @@ class Repository:
         return rec
 
     def read(self, ci_id: str) -> CiRecord:
-        with self.engine.connect() as conn:
-            return self._must_get(conn, check_id(ci_id))
+        ci_id = check_id(ci_id)
+        rec = self._read_by_id(ci_id)
+        if rec is None:
+            raise NotFound(f"Repository entity {ci_id} not found.")
+        return rec
 
     def read_many(self, ids: list) -> list[CiRecord]:
         """The CIs of a list of references (server/refs.py), in order."""
@@ -253,8 +287,8 @@ class Repository:
         if desc is None or rec.type == ROOT_TYPE:
             out.update(rec.properties)
         else:
-            out.update(values.masked(desc, values.to_json(desc, rec.properties)))
-            contained = [p for p in desc.properties.values() if p.kind.is_collection and p.as_containment]
+            out.update(values.for_client(desc, rec.properties))
+            contained = values.containments(desc)
             if contained:
                 kids = self.children(rec.id)
                 for prop in contained:

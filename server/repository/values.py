@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from ..errors import BadRequest
 from ..security.secrets import MASK, PREFIX, Secrets
 from ..types import PropertyDescriptor, PropertyKind, TypeDescriptor
-from ..types.values import coerce, effective, failed_rules, is_missing
+from ..types.values import coerce, failed_rules, is_missing
 
 META_KEYS = {"id", "type"}
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S.{ms}+0000"
@@ -29,7 +29,7 @@ def now_iso() -> str:
 def format_date(moment: datetime) -> str:
     """XL Deploy's date format, always in UTC: 2016-09-27T07:42:58.212+0000."""
     moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    return moment.isoformat(timespec="milliseconds")[:23] + "+0000"
 
 
 def parse_date(text: str, what: str) -> str:
@@ -83,14 +83,40 @@ def masked(desc: TypeDescriptor, props: dict) -> dict:
     placeholders of a deployed), as ********."""
     for prop in desc.properties.values():
         value = props.get(prop.name)
-        if not value:
-            continue
-        if isinstance(value, str) and (prop.password or _is_secret_text(value)):
-            props[prop.name] = MASK
-        elif isinstance(value, dict) and (prop.password or any(_is_secret_text(v) for v in value.values())):
-            props[prop.name] = {k: (MASK if v and (prop.password or _is_secret_text(v)) else v)
-                                for k, v in value.items()}
+        if value:
+            props[prop.name] = _shown(prop, value)
     return props
+
+
+def _shown(prop: PropertyDescriptor, value):
+    """One value as clients see it (see `masked`); lists and maps are copies."""
+    if isinstance(value, str):
+        return MASK if value and (prop.password or value.startswith(PREFIX)) else value
+    if isinstance(value, dict):
+        if value and (prop.password or any(_is_secret_text(v) for v in value.values())):
+            return {k: (MASK if v and (prop.password or _is_secret_text(v)) else v) for k, v in value.items()}
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def for_client(desc: TypeDescriptor, stored: dict) -> dict:
+    """`masked(desc, to_json(desc, stored))` in one pass: what a client reads of a CI."""
+    out = {}
+    for prop in desc.properties.values():
+        name = prop.name
+        value = stored.get(name)  # as types.values.effective: set, else the default, else empty
+        if value is None:
+            if prop.default is None:
+                out[name] = prop.empty_value()
+                continue
+            value = prop.default
+        if value.__class__ is str:  # most values: _shown without the call
+            out[name] = MASK if value and (prop.password or value.startswith(PREFIX)) else value
+        else:
+            out[name] = _shown(prop, value)
+    return out
 
 
 def unmask(desc: TypeDescriptor | None, data: dict, stored: dict) -> dict:
@@ -159,12 +185,25 @@ def references(desc: TypeDescriptor, stored: dict):
                 yield prop.name, target
 
 
+def containments(desc: TypeDescriptor) -> list:
+    """The collection properties of a type whose value is the CI's children (worked out once per type)."""
+    return desc.memo("containments", lambda d: [p for p in d.properties.values()
+                                               if p.kind.is_collection and p.as_containment])
+
+
 def to_json(desc: TypeDescriptor, stored: dict) -> dict:
-    """Every property of the type with its effective value, as the REST API shows it."""
+    """Every property of the type with its effective value, as the REST API shows it (lists and maps
+    copied, so that changing the result changes neither the stored value nor the default)."""
     out = {}
     for prop in desc.properties.values():
-        value = effective(prop, stored)
+        name = prop.name
+        value = stored.get(name)  # as types.values.effective: set, else the default, else empty
+        if value is None:
+            if prop.default is None:
+                out[name] = prop.empty_value()
+                continue
+            value = prop.default
         if isinstance(value, (list, dict)):
             value = type(value)(value)
-        out[prop.name] = value
+        out[name] = value
     return out

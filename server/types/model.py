@@ -72,12 +72,12 @@ class PropertyDescriptor:
 
     def empty_value(self):
         """The value of an unset property of this kind, as the REST API shows it."""
-        if self.kind in (PropertyKind.SET_OF_STRING, PropertyKind.SET_OF_CI,
-                         PropertyKind.LIST_OF_STRING, PropertyKind.LIST_OF_CI):
+        kind = self.kind._value_
+        if kind in _COLLECTION_KINDS:
             return []
-        if self.kind == PropertyKind.MAP_STRING_STRING:
+        if kind == "MAP_STRING_STRING":
             return {}
-        if self.kind == PropertyKind.BOOLEAN:
+        if kind == "BOOLEAN":
             return False
         return None
 
@@ -126,6 +126,16 @@ class TypeDescriptor:
     interfaces: list[str] = field(default_factory=list)
     properties: dict[str, PropertyDescriptor] = field(default_factory=dict)
     methods: dict[str, MethodDescriptor] = field(default_factory=dict)
+    # What `memo` worked out (descriptors are read-only once the registry is built).
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: str, work_out):
+        """`work_out(self)`, worked out once: the per-type plans of code that visits every property of
+        many CIs (JSON of CIs and deployeds, validation)."""
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = work_out(self)
+        return found
 
     @property
     def namespace(self) -> str:

@@ -40,6 +40,8 @@ def coerce(prop: PropertyDescriptor, value, strict: bool = False, what: str = "T
         return None
     kind = prop.kind
     if kind == K.STRING or kind == K.DATE or (kind == K.ENUM and not strict):
+        if value.__class__ is str:  # the common case, first
+            return value if value != "" else None
         if isinstance(value, (dict, list)):
             return _unfit(value, strict, f"{what} must be a string.")
         text = _text(value)
@@ -160,13 +162,16 @@ def effective(prop: PropertyDescriptor, properties: dict):
     return value
 
 
+def needs_value(prop: PropertyDescriptor) -> bool:
+    """Whether a property must have a value. Only required scalars and single references must: collections,
+    maps and booleans may be empty, and a containment reference is the CI's parent."""
+    return prop.required and not prop.hidden and not prop.kind.is_collection \
+        and prop.kind not in (K.MAP_STRING_STRING, K.BOOLEAN) and not (prop.kind == K.CI and prop.as_containment)
+
+
 def is_missing(prop: PropertyDescriptor, properties: dict) -> bool:
-    """Whether a required property has no value. Only scalars and single references must have one:
-    collections, maps and booleans may be empty, and a containment reference is the CI's parent."""
-    if not prop.required or prop.hidden or prop.kind.is_collection or prop.kind == K.MAP_STRING_STRING \
-            or prop.kind == K.BOOLEAN or (prop.kind == K.CI and prop.as_containment):
-        return False
-    return effective(prop, properties) in (None, "")
+    """Whether a property that must have a value (needs_value) has none."""
+    return needs_value(prop) and effective(prop, properties) in (None, "")
 
 
 def comparable(prop: PropertyDescriptor, value):

@@ -65,6 +65,22 @@ def test_a_failing_branch_lets_the_others_finish_then_fails_the_task(h):
     assert h.step_state(task_id, "0_2_1") == "PENDING"
 
 
+def test_a_task_is_failing_while_branches_of_its_parallel_block_are_still_to_run(tmp_path):
+    # One step thread: the slow branch waits its turn while the quick one fails; it runs all the same,
+    # so the task is FAILING meanwhile (it once read EXECUTING then, when no other step was running yet).
+    h = Harness(tmp_path, step_threads=1)
+    try:
+        task_id = h.create(parallel("Together", steps("Quick", step("fail", "quick", message="no")),
+                                    steps("Slow", step("wait", "slow", seconds=1.0))))
+        h.engine.start(task_id)
+        settled = h.wait_for(lambda: {"FAILING", "FAILED"} & {h.state(task_id)}, what="FAILING or FAILED")
+        assert settled == {"FAILING"}
+        assert h.engine.wait(task_id) == "FAILED"
+        assert [d for _, d in h.fake.calls] == ["quick", "slow"]
+    finally:
+        h.close()
+
+
 def test_tasks_beyond_max_active_wait_queued(h):
     first = h.create(steps("Plan", step("wait", "first", seconds=0.6)))
     second = h.create(steps("Plan", step("noop", "second")))

@@ -1,0 +1,40 @@
+"""JSON in and out, for REST bodies and stored task trees: orjson, several times faster than the json
+module on large deployments (tens of milliseconds on a 20,000-deployed plan), with the json module for
+what orjson refuses or would read differently, so results and error messages stay the same."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import orjson
+
+# 20 digits in a row may be an integer beyond 64 bits, which orjson would read as a float.
+_HUGE_NUMBER = re.compile(r"\d{20}")
+_HUGE_NUMBER_BYTES = re.compile(rb"\d{20}")
+
+
+def loads(raw: bytes | str):
+    """Parse JSON; what orjson refuses (NaN, UTF-16, lone surrogates) or might read differently (integers
+    beyond 64 bits) goes to the json module, which accepts it or raises the error to report."""
+    huge = _HUGE_NUMBER_BYTES if isinstance(raw, (bytes, bytearray)) else _HUGE_NUMBER
+    if not huge.search(raw):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
+
+
+def dumps(data) -> bytes:
+    """Compact UTF-8 JSON (as Starlette's JSONResponse makes it); the json module takes what orjson
+    refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def dumps_text(data) -> str:
+    """`dumps` as text, for database columns."""
+    return dumps(data).decode("utf-8")
