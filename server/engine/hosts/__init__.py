@@ -133,7 +133,7 @@ def connect(host: dict, cancel=None, processes=None) -> Connection:
         from server.engine.hosts.ssh import SshConnection
         return SshConnection(host, cancel, processes)
     if protocol in ("cifs", "smb"):
-        raise HostNotSupported(f"Host {label} is a {host.get('type') or 'CIFS host'} (CIFS/WinRM), which this server "
+        raise HostNotSupported(f"Host {label} is a {host.get('type') or 'CIFS host'} (Windows over CIFS/SMB and WinRM), which this server "
                                "does not support; reach Windows hosts with an overthere.SshHost instead.")
     raise HostNotSupported(f"Host {label} of type {host.get('type') or '?'} has no known connection protocol "
                            f"({protocol or 'none'}); expected local or ssh.")
