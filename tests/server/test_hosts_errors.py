@@ -141,9 +141,11 @@ def test_the_good_credentials_do_work(sshd):
             assert conn.run("echo ok").stdout == ["ok"]
 
 
-def test_cifs_hosts_are_not_supported_here():
-    with pytest.raises(HostNotSupported, match="Host Infrastructure/win .*CIFS/WinRM.*not support"):
-        connect({"id": "Infrastructure/win", "type": "overthere.CifsHost", "protocol": "cifs", "address": "x"})
+@pytest.mark.parametrize("ci_type, protocol", [("overthere.CifsHost", "cifs"), ("overthere.SmbHost", "smb")])
+def test_cifs_and_smb_hosts_are_not_supported_here(ci_type, protocol):
+    with pytest.raises(HostNotSupported, match=f"^Host Infrastructure/win is a {ci_type} \\(Windows over CIFS/SMB and "
+                                               "WinRM\\), which this server does not support; reach Windows hosts"):
+        connect({"id": "Infrastructure/win", "type": ci_type, "protocol": protocol, "address": "x"})
 
 
 def test_unknown_protocol():

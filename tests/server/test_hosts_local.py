@@ -62,3 +62,15 @@ def test_a_relative_cwd_and_a_file_path_cwd():
         conn.write_text(conn.path_join(folder, "f"), "x")
         result = conn.run("pwd", cwd=conn.path_join(folder, "f"))
         assert result.exit_code == 2 and "no such folder" in result.stderr[0]
+
+
+@pytest.mark.parametrize("setting, kept", [(None, False), (True, False), (False, True), ("false", True)])
+def test_tmp_delete_on_disconnect_false_keeps_the_temporary_folders(tmp_path, setting, kept):
+    """overthere's hidden tmpDeleteOnDisconnect: false leaves a connection's temporary folders for inspection."""
+    host = dict(LOCAL, temporaryDirectoryPath=str(tmp_path))
+    if setting is not None:
+        host["tmpDeleteOnDisconnect"] = setting
+    with connect(host) as conn:
+        folder = conn.temp_dir()
+        conn.write_text(conn.path_join(folder, "left.txt"), "x")
+    assert os.path.isdir(folder) is kept

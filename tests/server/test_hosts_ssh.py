@@ -207,6 +207,24 @@ def test_allocate_default_pty_merges_stderr(sshd):
         assert result.stdout == ["terminal", "oops"] and result.stderr == []
 
 
+@pytest.mark.parametrize("settings, term, size", [
+    ({"allocatePty": "vt220:132:40:0:0"}, "vt220", "40 132"),
+    ({"allocatePty": "xterm:100:30:0:0", "allocateDefaultPty": True}, "xterm", "30 100"),  # allocatePty wins
+    ({"allocateDefaultPty": True}, "dumb", "24 4096"),
+])
+def test_allocate_pty_asks_for_that_terminal(sshd, settings, term, size):
+    with connect(sshd.host(password=TEST_PASSWORD, **settings)) as conn:
+        result = conn.run('echo "$TERM"; stty size; echo oops >&2')
+        assert result.stdout == [term, size, "oops"] and result.stderr == []
+
+
+def test_a_bad_allocate_pty_is_one_sentence(sshd):
+    with pytest.raises(HostError, match=r"^Host Infrastructure/test-ssh has allocatePty 'vt220:wide', which is not "
+                                        r"TERM:COLS:ROWS:WIDTH:HEIGHT \(e.g. vt220:80:24:0:0\)\.$"):
+        with connect(sshd.host(password=TEST_PASSWORD, allocatePty="vt220:wide")) as conn:
+            conn.run("true")
+
+
 def test_a_closed_connection_refuses_work(sshd):
     conn = connect(sshd.host(password=TEST_PASSWORD))
     conn.close()

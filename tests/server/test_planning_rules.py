@@ -278,6 +278,15 @@ def test_cmd_rules():
     assert (noop.type, noop.order, noop.checkpoint["operation"]) == ("noop", 50, "DESTROY")
 
 
+@pytest.mark.parametrize("rerun, expected", [(False, []), (True, [("command", "Execute job on ssh", 55, "NOOP")])])
+def test_cmd_rerun_command_runs_an_unchanged_command_again(rerun, expected):
+    """XL Deploy's rerunCommand on a deployed command: an update that leaves the command unchanged runs it again."""
+    props = {"commandLine": "run ${script.sh}", "order": 55, "undoOrder": 45, "runUndoCommandOnUpgrade": True}
+    w = cmd_world(old_props=dict(props, rerunCommand=rerun))
+    result = w.plan(w.update())
+    assert [(s.type, s.description, s.order, s.checkpoint["operation"]) for s in steps_of(result)] == expected
+
+
 def tomcat_world():
     w = World()
     w.snap.add(Ci("Infrastructure/ssh", "overthere.SshHost", {"address": "h", "username": "u"}))

@@ -309,3 +309,22 @@ def test_the_install_home_xl_deploy_names_picks_the_client(tmp_path, client, hom
     assert command in text and "/opt/other" not in text
     if client == "oracle":
         assert "ORACLE_HOME=/opt/mysql" in text and "@ORCL" in text
+
+
+@pytest.mark.parametrize("server, expected", [("db1\\SQLEXPRESS", "-S 'db1\\SQLEXPRESS' "), (None, None)])
+def test_mssql_connects_to_the_server_name_xl_deploy_names(tmp_path, server, expected):
+    """sql.MsSqlClient's serverName (XL Deploy's Database plugin) goes to sqlcmd as -S; without it sqlcmd's default."""
+    from server.engine.steps.base import Run
+    from server.engine.steps.cis import CiView
+    from server.engine.steps.render import render
+    from tests.server.steps_helpers import BUILTIN_SCRIPTS
+    h = Harness(tmp_path)
+    run = Run({"type": "sql", "parameters": {}}, h.context())
+    container = {"id": "Infrastructure/h/db", "type": "sql.MsSqlClient", "host": "Infrastructure/h"}
+    if server:
+        container["serverName"] = server
+    scope = {"container": CiView(run, ci=container), "username": "u", "passwordFile": None, "databaseName": "app",
+             "sqlScriptToExecute": "/tmp/x/01.sql", "step": type("S", (), {"remoteWorkingDirectory": "/tmp/x"})()}
+    text = render(run, (BUILTIN_SCRIPTS / "sql" / "mssql.sh").read_text(), scope, "mssql")
+    assert subprocess.run(["sh", "-n"], input=text, text=True).returncode == 0
+    assert (expected in text) if expected else ("-S" not in text)

@@ -162,3 +162,101 @@ def test_sql_clients_take_the_properties_xl_deploys_database_plugin_defines(buil
     props = builtin.get(client).properties
     for name in names:
         assert name in props and props[name].kind == PropertyKind.STRING and not props[name].required, name
+
+
+# Properties XL Deploy's plugin references define (Remoting, Generic, File, Command and Database plugins), with the
+# kind, default and hidden flag they have there. Inherited ones are checked on the concrete types users create.
+S, B, I, E, SET, MAP = (PropertyKind.STRING, PropertyKind.BOOLEAN, PropertyKind.INTEGER, PropertyKind.ENUM,
+                        PropertyKind.SET_OF_STRING, PropertyKind.MAP_STRING_STRING)
+XL_DEPLOY_PROPERTIES = [
+    # overthere.Host, inherited by every host type
+    ("overthere.LocalHost", "tmpDeleteOnDisconnect", B, True, True),
+    ("overthere.LocalHost", "tmpFileCreationRetries", I, 1000, True),
+    ("overthere.SshHost", "tmpDeleteOnDisconnect", B, True, True),
+    ("overthere.CifsHost", "tmpFileCreationRetries", I, 1000, True),
+    ("overthere.SshHost", "connectionTimeoutMillis", I, 1200000, True),
+    # overthere.SshHost
+    ("overthere.SshHost", "allocatePty", S, None, False),
+    ("overthere.SshHost", "interactiveKeyboardAuthRegex", S, ".*Password:[ ]?", True),
+    ("overthere.SshHost", "openShellBeforeExecute", B, False, True),
+    ("overthere.SshHost", "sudoQuoteCommand", B, False, True),
+    ("overthere.SshHost", "sudoOverrideUmask", B, True, True),
+    ("overthere.SshHost", "sudoPreserveAttributesOnCopyFromTempFile", B, True, True),
+    ("overthere.SshHost", "sudoPreserveAttributesOnCopyToTempFile", B, True, True),
+    ("overthere.SshHost", "suQuoteCommand", B, True, True),
+    ("overthere.SshHost", "suOverrideUmask", B, True, True),
+    ("overthere.SshHost", "suPreserveAttributesOnCopyFromTempFile", B, True, True),
+    ("overthere.SshHost", "suPreserveAttributesOnCopyToTempFile", B, True, True),
+    # overthere.SshJumpstation
+    ("overthere.SshJumpstation", "connectionTimeoutMillis", I, 1200000, True),
+    ("overthere.SshJumpstation", "portAllocationRangeStart", I, 1025, True),
+    # overthere.CifsHost and overthere.SmbHost (WinRM options)
+    ("overthere.CifsHost", "winrmContext", S, "/wsman", True),
+    ("overthere.CifsHost", "winrmEnvelopSize", I, 153600, True),
+    ("overthere.CifsHost", "winrmLocale", S, "en-US", True),
+    ("overthere.CifsHost", "winrmTimeout", S, "PT60.000S", True),
+    ("overthere.CifsHost", "winrmHttpsCertificateTrustStrategy", E, "STRICT", True),
+    ("overthere.CifsHost", "winrmHttpsHostnameVerificationStrategy", E, "STRICT", True),
+    ("overthere.CifsHost", "winrmKerberosDebug", B, False, True),
+    ("overthere.CifsHost", "winrmKerberosAddPortToSpn", B, False, True),
+    ("overthere.CifsHost", "winrmKerberosUseHttpSpn", B, False, True),
+    ("overthere.CifsHost", "winrsAllowDelegate", B, False, True),
+    ("overthere.CifsHost", "winrsCompression", B, False, True),
+    ("overthere.CifsHost", "winrsNoecho", B, False, True),
+    ("overthere.CifsHost", "winrsNoprofile", B, False, True),
+    ("overthere.CifsHost", "winrsUnencrypted", B, False, True),
+    ("overthere.SmbHost", "smbPort", I, 445, False),
+    ("overthere.SmbHost", "smbRequireSigning", B, False, False),
+    ("overthere.SmbHost", "connectionType", E, "WINRM_INTERNAL", False),
+    ("overthere.SmbHost", "port", I, 5985, False),
+    ("overthere.SmbHost", "os", E, "WINDOWS", False),
+    ("overthere.SmbHost", "pathShareMappings", MAP, None, False),
+    ("overthere.SmbHost", "winrmEnableHttps", B, False, False),
+    ("overthere.SmbHost", "winrmTimeout", S, "PT60.000S", True),
+    ("overthere.SmbHost", "protocol", S, "smb", True),
+    # generic.*
+    ("generic.Container", "inspectClasspathResources", SET, None, True),
+    ("generic.NestedContainer", "inspectTemplateClasspathResources", SET, None, True),
+    ("generic.ExecutedScript", "inspectScript", S, None, False),
+    ("generic.CopiedArtifact", "inspectClasspathResources", SET, None, True),
+    ("generic.ProcessedTemplate", "inspectTemplateClasspathResources", SET, None, True),
+    ("generic.ExecutedScript", "remoteWorkingDirectoryPath", S, None, False),
+    ("generic.ExecutedScript", "retainRemoteWorkingDirectory", B, False, True),
+    ("generic.ExecutedScriptWithDerivedArtifact", "remoteWorkingDirectoryPath", S, None, False),
+    ("generic.ExecutedFolder", "classpathResources", SET, None, True),
+    ("generic.ExecutedFolder", "templateClasspathResources", SET, None, True),
+    # file.*
+    ("file.Folder", "targetFileName", S, None, False),
+    ("file.Archive", "targetFileName", S, None, False),
+    ("file.DeployedFolder", "targetFileName", S, None, False),
+    ("file.DeployedArchive", "targetFileName", S, None, False),
+    # cmd.*
+    ("cmd.DeployedCommand", "rerunCommand", B, False, False),
+    # sql.*
+    ("sql.PostgreSqlClient", "envVars", MAP, None, False),
+    ("sql.SqliteClient", "envVars", MAP, None, False),
+    ("sql.MsSqlClient", "serverName", S, None, False),
+]
+
+
+@pytest.mark.parametrize("type_name, name, kind, default, hidden", XL_DEPLOY_PROPERTIES,
+                         ids=[f"{t}.{n}" for t, n, *_ in XL_DEPLOY_PROPERTIES])
+def test_builtin_types_have_the_properties_xl_deploys_plugins_define(builtin, type_name, name, kind, default, hidden):
+    """Scripts, YAML and exports written for XL Deploy set these; each exists with XL Deploy's kind and default,
+    is optional, and is hidden where XL Deploy hides it."""
+    prop = builtin.get(type_name).properties.get(name)
+    assert prop is not None, f"{type_name} has no {name}"
+    required = type_name == "overthere.SmbHost" and name in ("smbPort", "connectionType", "port", "os")
+    assert (prop.kind, prop.hidden, prop.required) == (kind, hidden, required)
+    if kind in (SET, MAP):
+        assert not prop.default
+    else:
+        assert prop.default == default
+
+
+def test_properties_not_acted_on_say_so(builtin):
+    """A property that is accepted but changes nothing says so in its description, so nobody relies on it."""
+    for type_name, name in [("overthere.SshHost", "sudoOverrideUmask"), ("overthere.SshHost", "openShellBeforeExecute"),
+                            ("overthere.CifsHost", "winrmLocale"), ("generic.ExecutedScript", "remoteWorkingDirectoryPath"),
+                            ("overthere.SshJumpstation", "portAllocationRangeStart")]:
+        assert "Accepted, not acted on" in builtin.get(type_name).properties[name].description, name

@@ -17,7 +17,7 @@ Commands
       without a shell locally, quoted word by word over SSH).
     - `output(line, is_stderr)` is called in the caller's thread for each line as it arrives (line ends
       stripped, UTF-8 with replacement). Lines of the two streams are interleaved in arrival order.
-    - stdin is at end of file (except on a pseudo-terminal: SU, INTERACTIVE_SUDO, `allocateDefaultPty`, where
+    - stdin is at end of file (except on a pseudo-terminal: SU, INTERACTIVE_SUDO, `allocatePty`, where
       it stays open, so a command that reads it waits for its timeout).
     - `env` adds to the command's inherited environment; `cwd` is the folder to run in (a missing one makes the
       command fail with exit code 2 and a message on stderr, like `cd`).
@@ -48,7 +48,7 @@ Files (paths are the host's own; `path_join` joins them with the separator of th
     step is harmless), `list_dir(path)` (sorted names), `chmod(path, mode)`.
     `temp_dir()`: a new private folder (`deployit-<random>`) under the host's `temporaryDirectoryPath`
     (default: the server's temp folder locally, `/tmp` over SSH, `C:\\windows\\temp` for Windows hosts),
-    removed with its contents at `close()`.
+    removed with its contents at `close()` (kept when the host's hidden `tmpDeleteOnDisconnect` is false).
 
 SSH specifics
     - Log-in: `address`, `port`, `username`, then the `privateKeyFile` (OpenSSH or PEM; Ed25519, ECDSA, RSA;
@@ -72,7 +72,9 @@ SSH specifics
       create files in it and read the 0644 files put there; nobody else can list it): written there over SFTP
       (or `cat` when the server has none) and copied into place with `cp` as the other user, and read back the other way. The folder goes at close.
       A `sudoUsername` with connection type SFTP or SCP is ignored, as in overthere.
-    - `allocateDefaultPty` runs every command on a pseudo-terminal (stderr then arrives merged into stdout).
+    - `allocatePty` (TERM:COLS:ROWS:WIDTH:HEIGHT, e.g. vt220:80:24:0:0) runs every command on that pseudo-terminal,
+      `allocateDefaultPty` on a dumb one 4096 columns wide (stderr then arrives merged into stdout). Without
+      either, only INTERACTIVE_SUDO and SU commands get one (allocatePty's when set).
     - `command_line(command, cwd, env)` shows the exact line that would be sent.
 
 Errors (all in `errors`): HostConnectionError (refused, unreachable, timed out, authentication failed,
@@ -131,7 +133,7 @@ def connect(host: dict, cancel=None, processes=None) -> Connection:
         from server.engine.hosts.ssh import SshConnection
         return SshConnection(host, cancel, processes)
     if protocol in ("cifs", "smb"):
-        raise HostNotSupported(f"Host {label} is a {host.get('type') or 'CIFS host'} (CIFS/WinRM), which this server "
+        raise HostNotSupported(f"Host {label} is a {host.get('type') or 'CIFS host'} (Windows over CIFS/SMB and WinRM), which this server "
                                "does not support; reach Windows hosts with an overthere.SshHost instead.")
     raise HostNotSupported(f"Host {label} of type {host.get('type') or '?'} has no known connection protocol "
                            f"({protocol or 'none'}); expected local or ssh.")

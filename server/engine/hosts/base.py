@@ -299,6 +299,8 @@ class Connection(ABC):
         if self.closed:
             return
         self.cancel = None  # cleaning up after an abort must not be aborted itself
+        if str(prop(self.host, "tmpDeleteOnDisconnect", True)).lower() == "false":
+            self._temp_dirs.clear()  # overthere's option to keep them for inspection
         try:
             for path in reversed(self._temp_dirs):
                 try:

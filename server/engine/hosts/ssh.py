@@ -38,6 +38,10 @@ MAX_JUMPS = 5
 OUTPUT_QUIET_SECONDS = 0.5  # after the exit status, output that stays quiet this long is taken as complete
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PID_MARK = b"__deployit_pid__="
+# The terminal every pseudo-terminal gets unless `allocatePty` names one: wide, so that programs that cut their
+# output to the terminal's width (ps, ls) do not do so in step logs.
+DEFAULT_PTY = ("dumb", 4096, 24, 0, 0)
+PTY_SPEC = re.compile(r"([^:]+):(\d+):(\d+):(\d+):(\d+)\Z")
 # Sends SIGNAL to process PID and all its descendants, found from one `ps` snapshot; POSIX ps and awk only.
 KILL_TREE = ("all=$(ps -eo pid=,ppid=); "
              "tree() { echo \"$1\"; "
@@ -85,6 +89,19 @@ def elevation_of(host: dict) -> Elevation | None:
                          pty=True, password=prop(host, "suPassword"),
                          prompt=re.compile(str(prop(host, "suPasswordPromptRegex", r".*[Pp]assword.*:"))))
     return None
+
+
+def pty_of(host: dict) -> tuple | None:
+    """The pseudo-terminal every command gets (term, columns, rows, width and height in pixels): overthere's
+    `allocatePty` (TERM:COLS:ROWS:WIDTH:HEIGHT), else the default one with `allocateDefaultPty`, else none."""
+    spec = prop(host, "allocatePty")
+    if spec:
+        match = PTY_SPEC.match(str(spec).strip())
+        if not match:
+            raise HostError(f"Host {host_label(host)} has allocatePty {str(spec)!r}, which is not "
+                            f"TERM:COLS:ROWS:WIDTH:HEIGHT (e.g. vt220:80:24:0:0).")
+        return (match.group(1), *(int(match.group(n)) for n in range(2, 6)))
+    return DEFAULT_PTY if str(prop(host, "allocateDefaultPty", "false")).lower() == "true" else None
 
 
 # --------------------------------------------------------------------------------------------- logging in
@@ -305,7 +322,7 @@ class SshConnection(Connection):
             raise HostNotSupported(f"Host {self.host_id} runs Windows, where only the SFTP connection types work.")
         self.where = _where(host)
         self.timeout = int_prop(host, "connectionTimeoutMillis", DEFAULT_TIMEOUT_MILLIS) / 1000
-        self.default_pty = str(prop(host, "allocateDefaultPty", "false")).lower() == "true"
+        self.pty = pty_of(host)
         self._clients = open_clients(host)
         self.transport = self._clients[-1].get_transport()
         self._login_files = None
@@ -360,7 +377,7 @@ class SshConnection(Connection):
         stoppable = (timeout is not None or cancel is not None or tag is not None) and not self.windows
         line = self.command_line(command, cwd, env, report_pid=stoppable, tag=tag)
         streams = {False: LineSplitter(output, False), True: LineSplitter(output, True)}
-        pty = self.elevation.pty if self.elevation else self.default_pty
+        pty = bool(self.elevation and self.elevation.pty) or self.pty is not None
         recorded = []
 
         def record(pid: int, group: int | None) -> None:
@@ -409,7 +426,8 @@ class SshConnection(Connection):
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             if pty:
-                channel.get_pty(term="dumb", width=4096, height=24)
+                term, columns, rows, width, height = self.pty or DEFAULT_PTY
+                channel.get_pty(term=term, width=columns, height=rows, width_pixels=width, height_pixels=height)
             channel.exec_command(line)
             sink = on_data
             catcher = answerer = None

@@ -6,4 +6,4 @@
 SQLCMDPASSWORD="$(cat ${passwordFile|sh_quote})"
 export SQLCMDPASSWORD
 {% endif %}
-exec ${client|sh_quote} -b {% if username %}-U ${username|sh_quote} {% endif %}{% if databaseName %}-d ${databaseName|sh_quote} {% endif %}${container.additionalOptions or ""} -i ${sqlScriptToExecute|sh_quote}
+exec ${client|sh_quote} -b {% if container.serverName %}-S ${container.serverName|sh_quote} {% endif %}{% if username %}-U ${username|sh_quote} {% endif %}{% if databaseName %}-d ${databaseName|sh_quote} {% endif %}${container.additionalOptions or ""} -i ${sqlScriptToExecute|sh_quote}
