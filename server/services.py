@@ -29,7 +29,7 @@ from .repository.schema import make_engine
 from .repository.service import Repository
 from .security.audit import Audit
 from .security.policy import Policy
-from .security.secrets import Secrets
+from .store.secrets import Secrets
 from .security.service import Security
 from .security.store import SecurityStore
 from .security.users import UserStore

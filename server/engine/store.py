@@ -27,7 +27,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..repository.schema import step_processes, task_logs, task_progress, tasks
-from ..repository.values import now_iso
+from ..store.dates import now_iso
 from . import tree as trees
 
 PENDING = "PENDING"

@@ -31,8 +31,8 @@ from ..packages.limits import PackageLimits
 from ..repository.ids import ROOT_TYPE, ROOTS, check_id, name_of
 from ..repository.service import ArtifactUpload, Repository, subtree
 from ..repository.schema import cis as cis_table
-from ..repository.values import now_iso, parse_date
-from ..security.secrets import PREFIX
+from ..store.dates import now_iso, parse_date
+from ..store.secrets import PREFIX
 
 FORMAT = "deployit-export"
 MANIFEST = "export-manifest.json"

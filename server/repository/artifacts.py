@@ -26,7 +26,7 @@ from typing import BinaryIO, Iterator
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from .schema import artifact_uploads
-from .values import now_iso
+from ..store.dates import now_iso
 
 CHUNK = 1024 * 1024
 TEMP_PREFIX = ".upload-"

@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import BadRequest, Conflict, NotFound
 from ..refs import body_id, ref_ids
-from ..security.secrets import Secrets
+from ..store.dates import now_iso, parse_date
+from ..store.secrets import Secrets
 from ..text import check_file_name
 from ..types import PropertyKind, TypeRegistry
 from . import values
@@ -140,7 +141,7 @@ class Repository:
             with self._write_lock, self.engine.begin() as conn:
                 for root in ROOTS:
                     if conn.execute(select(cis.c.id).where(cis.c.id == root)).first() is None:
-                        stamp = values.now_iso()
+                        stamp = now_iso()
                         conn.execute(insert(cis).values(
                             id=root, type=ROOT_TYPE, parent_id=None, name=root, token=str(uuid.uuid4()),
                             created_by="system", created_at=stamp, modified_by="system", modified_at=stamp,
@@ -371,7 +372,7 @@ class Repository:
         if self.check_change is not None:
             self.check_change(user, ci_id, ci_type, None, stored, lambda i: self._get(batch.conn, i))
         self._store_file(batch.conn, ci_id, ci_type, stored, file)
-        stamp = values.now_iso()
+        stamp = now_iso()
         created_by, created_at = created or (user, stamp)
         rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=created_by,
                        created_at=created_at, modified_by=user, modified_at=stamp, properties=stored)
@@ -392,7 +393,7 @@ class Repository:
             return self._create(batch, data, user, check_refs=False, action="IMPORT", created=created.get(ci_id))
         stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs=False)
         rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=current.created_by,
-                       created_at=current.created_at, modified_by=user, modified_at=values.now_iso(),
+                       created_at=current.created_at, modified_by=user, modified_at=now_iso(),
                        properties=stored)
         batch.add(rec, self._refs(rec), "IMPORT", existing=True)
         return rec
@@ -490,7 +491,7 @@ class Repository:
             stored.pop("checksum", None)  # the checksum of the old file, sent back as read: the new file gets its own
         self._store_file(conn, ci_id, ci_type, stored, file)
         new_token = str(uuid.uuid4())
-        stamp = values.now_iso()
+        stamp = now_iso()
         result = conn.execute(update(cis).where(and_(cis.c.id == ci_id, cis.c.token == current.token)).values(
             token=new_token, modified_by=user, modified_at=stamp, properties=json.dumps(stored)))
         if result.rowcount != 1:
@@ -537,7 +538,7 @@ class Repository:
         if outside:
             raise StillReferenced(outside)
         rows = conn.execute(select(cis).where(subtree(cis.c.id, ci_id))).all()
-        stamp = values.now_iso()
+        stamp = now_iso()
         for row in sorted(rows, key=lambda r: r.id.count("/"), reverse=True):
             rec = _record(row)
             rec.modified_at, rec.modified_by = stamp, user
@@ -677,7 +678,7 @@ class Repository:
             rows = conn.execute(select(cis).where(subtree(cis.c.id, source.id)).order_by(cis.c.id)).all()
             files = {r.ci_id: r for r in conn.execute(
                 select(artifact_files).where(subtree(artifact_files.c.ci_id, source.id))).all()}
-            stamp = values.now_iso()
+            stamp = now_iso()
             for row in sorted(rows, key=lambda r: r.id.count("/")):
                 rec = _record(row)
                 copied_id = self._rebase(rec.id, source.id, new_id)
@@ -703,7 +704,7 @@ class Repository:
         moved_ids = {r.id for r in rows}
         referrers = {r.source_id for r in conn.execute(
             select(ci_refs.c.source_id).where(subtree(ci_refs.c.target_id, old)).distinct())}
-        stamp = values.now_iso()
+        stamp = now_iso()
         conn.execute(delete(ci_refs).where(subtree(ci_refs.c.source_id, old)))
         grants = conn.execute(select(role_permissions).where(subtree(role_permissions.c.ci_id, old))).all()
         for grant in grants:  # permissions set on moved directories go with them
@@ -837,9 +838,9 @@ class Repository:
         if id_pattern:
             query = query.where(func.lower(cis.c.id).like(id_pattern.lower()))
         if modified_before:
-            query = query.where(cis.c.modified_at < values.parse_date(modified_before, "lastModifiedBefore"))
+            query = query.where(cis.c.modified_at < parse_date(modified_before, "lastModifiedBefore"))
         if modified_after:
-            query = query.where(cis.c.modified_at > values.parse_date(modified_after, "lastModifiedAfter"))
+            query = query.where(cis.c.modified_at > parse_date(modified_after, "lastModifiedAfter"))
         query = query.order_by(cis.c.id)
         if per_page is not None and per_page > 0:
             query = query.limit(per_page).offset(max(page, 0) * per_page)

@@ -14,6 +14,7 @@ import json
 import logging
 import logging.handlers
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, func, insert, select
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from ..errors import BadRequest
 from ..repository.schema import audit
-from ..repository.values import format_date, now_iso, parse_date
+from ..store.dates import format_date, is_day, now_iso, parse_date, period_bound
 from ..text import storable
 
 log = logging.getLogger(__name__)
@@ -147,12 +148,9 @@ class Audit:
 
 def _end_of(text: str) -> str:
     """`until` as an inclusive bound: a bare date means the end of that day."""
-    value = str(text).strip()
-    if len(value) == 10 and value[4] == "-" and value[7] == "-":
-        from datetime import datetime, timedelta, timezone
-        try:
-            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
-        except ValueError:
-            raise BadRequest(f"until: '{value}' is not an ISO-8601 date.") from None
-        return format_date(day + timedelta(days=1) - timedelta(milliseconds=1))
-    return parse_date(value, "until")
+    if not is_day(text):
+        return parse_date(text, "until")
+    try:
+        return format_date(period_bound(text, end=True) - timedelta(milliseconds=1))
+    except ValueError:
+        raise BadRequest(f"until: '{str(text).strip()}' is not an ISO-8601 date.") from None
