@@ -18,11 +18,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, func, insert, select
-from sqlalchemy.engine import Engine
 
 from ..errors import BadRequest
-from ..repository.schema import audit
+from ..store.database import Database
 from ..store.dates import format_date, is_day, now_iso, parse_date, period_bound
+from ..store.tables.security import audit
 from ..text import storable
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,8 @@ def result_of(status: int) -> str:
 
 
 class Audit:
-    def __init__(self, engine: Engine, log_dir: Path | None = None):
-        self.engine = engine
+    def __init__(self, db: Database, log_dir: Path | None = None):
+        self.db = db
         self._pending: list[dict] = []
         self._cond = threading.Condition()
         self._write_lock = threading.Lock()
@@ -96,7 +96,7 @@ class Audit:
             if not batch:
                 return
             try:
-                with self.engine.begin() as conn:
+                with self.db.write() as conn:
                     conn.execute(insert(audit), batch)
             except Exception:  # the trail must not take the server down; the log file still gets it
                 log.exception("Could not write %d audit entries to the database", len(batch))
@@ -138,7 +138,7 @@ class Audit:
         count = select(func.count()).select_from(audit)
         if where is not None:
             query, count = query.where(where), count.where(where)
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             total = conn.execute(count).scalar_one()
             rows = conn.execute(query).all()
         return [{"id": r.seq, "time": r.at, "user": r.username, "action": r.action, "method": r.method,

@@ -18,7 +18,7 @@ import threading
 from contextlib import contextmanager, nullcontext
 from typing import Callable, Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, or_
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -112,3 +112,12 @@ def make_engine(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def subtree(column, ci_id: str):
+    """SQL condition: the column (of CI ids) is ci_id or a descendant of it."""
+    return or_(column == ci_id, column.like(like_escape(ci_id) + "/%", escape="\\"))
