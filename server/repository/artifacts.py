@@ -59,6 +59,8 @@ class ArtifactStore:
     def receiving(self, streams: dict) -> Iterator[dict]:
         """Write each stream (binary file or bytes) of `streams` into the store as an upload in flight;
         yields the same keys mapped to `Received` files. Wrap the transaction that stores their CIs."""
+        if self.db is not None and self.db.writing:  # the registrations must commit before the files are written
+            raise RuntimeError("Artifact files are received before the transaction that stores their CIs, not inside.")
         tokens = {key: str(uuid.uuid4()) for key in streams}
         self._register(list(tokens.values()))
         try:

@@ -55,6 +55,11 @@ class Database:
     def _transaction(self) -> Transaction | None:
         return getattr(self._current, "transaction", None)
 
+    @property
+    def writing(self) -> bool:
+        """Whether this thread is inside a write."""
+        return self._transaction() is not None
+
     @contextmanager
     def read(self) -> Iterator[Connection | Transaction]:
         """Something to read with (`execute`): inside a write on this thread, that write."""
