@@ -49,7 +49,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.serialised = self.engine.dialect.name == "sqlite"
-        self._writer = threading.RLock() if self.serialised else None
+        self._writer = threading.Lock() if self.serialised else None
         self._current = threading.local()
 
     def _transaction(self) -> Transaction | None:
