@@ -112,7 +112,7 @@ def main(argv=None) -> int:
         server.should_exit = True
     services.request_shutdown = request_shutdown
     server.run()
-    services.engine.dispose()
+    services.db.dispose()
     log.info("deployit server stopped")
     return 0
 

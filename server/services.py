@@ -7,8 +7,6 @@ import socket
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy.engine import Engine
-
 from .config import ServerConfig
 from .engine.control import ControlTasks
 from .engine.engine import TaskEngine
@@ -26,15 +24,15 @@ from .packages.archives import ArchiveLimits
 from .packages.limits import PackageLimits
 from .packages.service import PackageService
 from .repository.artifacts import ArtifactStore
-from .repository.schema import make_engine
 from .repository.service import Repository
 from .security.audit import Audit
 from .security.policy import Policy
-from .security.secrets import Secrets
+from .store.secrets import Secrets
 from .security.service import Security
 from .security.store import SecurityStore
 from .security.users import UserStore
 from .store import schema_version
+from .store.database import Database
 from .types import TypeRegistry, load_registry
 
 log = logging.getLogger(__name__)
@@ -43,7 +41,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Services:
     config: ServerConfig
-    engine: Engine
+    db: Database
     types: TypeRegistry
     secrets: Secrets
     repository: Repository
@@ -71,22 +69,25 @@ def build_services(config: ServerConfig) -> Services:
     types = load_registry(config.plugins_dir, config.defaults_properties(), config.ext_dir)
     log.info("Loaded %d types", len(types.types))
     schema_version.upgrade(config.url)
-    engine = make_engine(config.url)
+    db = Database(config.url)
     secrets = Secrets.from_home(config.conf_dir)
     limits = PackageLimits.from_properties(config.properties)
     # The same node name as the task engine's: this server, whatever else shares the database.
-    artifacts = ArtifactStore(config.artifacts_dir, engine, node=f"{socket.gethostname()}:{config.home.resolve()}")
+    artifacts = ArtifactStore(config.artifacts_dir, db, node=f"{socket.gethostname()}:{config.home.resolve()}")
     if artifacts.forget_interrupted():
         log.info("Forgot the uploads in flight that ended with this server's previous run")
-    repository = Repository(engine, types, secrets, artifacts, check_file=ArchiveLimits(types, limits).check)
+    repository = Repository(db, types, secrets, artifacts, check_file=ArchiveLimits(types, limits).check)
     repository.init_roots()
-    users = UserStore(engine)
+    users = UserStore(db)
     if users.ensure_admin(config.admin_password):
         log.info("Created user admin")
-    security = Security(SecurityStore(engine), users, repository)
-    repository.security_changed = security.invalidate
+    grants = SecurityStore(db)
+    security = Security(grants, users, repository)
+    # Grants set on directories follow them when they move and go when they are deleted, in the same transaction.
+    repository.listeners.append(grants)
+    grants.changed = security.invalidate
     rules = load_rules(config.home, types)
-    tasks = TaskStore(engine)
+    tasks = TaskStore(db)
     notifier = Notifier(repository, types, tasks, config.home)
     tasks.observers.append(notifier.observe)
     packages = PackageService.from_config(repository, types, config)
@@ -100,15 +101,15 @@ def build_services(config: ServerConfig) -> Services:
     for step_type in Exchange.STEP_TYPES:
         task_engine.server_steps[step_type] = exchange.run_step
     policy = Policy(security, repository, types, tasks)
-    collector = garbage.GarbageCollector(engine, repository.artifacts, tasks,
+    collector = garbage.GarbageCollector(repository.artifacts, tasks,
                                          _seconds(props, "gc.grace.seconds", garbage.DEFAULT_GRACE))
     task_engine.server_steps[garbage.STEP_TYPE] = collector.step
     packages.authorize = policy.package_import
     repository.check_change = policy.checklist_change
-    return Services(config=config, engine=engine, types=types, secrets=secrets, repository=repository, users=users,
+    return Services(config=config, db=db, types=types, secrets=secrets, repository=repository, users=users,
                     packages=packages, tasks=tasks, deployments=deployments, task_engine=task_engine,
                     task_views=TaskViews(tasks, task_engine), controls=ControlTasks(repository, types, tasks),
-                    security=security, policy=policy, audit=Audit(engine, config.log_dir), gc=collector,
+                    security=security, policy=policy, audit=Audit(db, config.log_dir), gc=collector,
                     exchange=exchange, pipelines=Pipelines(repository, types), reports=Reports(repository, types, tasks),
                     notifier=notifier)
 

@@ -14,7 +14,7 @@ import functools
 from starlette.requests import Request
 
 from ..security.permissions import CATALOGUE, LOGIN
-from ..security.secrets import MASK, PREFIX
+from ..store.secrets import MASK, PREFIX
 from .common import call, services, user
 
 

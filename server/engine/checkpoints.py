@@ -142,21 +142,21 @@ class Committer:
         """Apply one commit; `deployeds` are the deployeds it stores, which no other deployed application
         may own once it is written (checked in the same transaction, so a deployment that raced past
         validation cannot take over another one's deployed)."""
-        def also(conn):
-            self._refuse_owned(deployeds, conn)
-            TaskStore.record_commits(conn, self.task_id, commits)
         try:
-            self.repository.apply(self.user, saves, deletes, also=also)
+            with self.store.db.write():  # one unit of work: the CIs, the check and the task's record of the commit
+                self.repository.apply(self.user, saves, deletes)
+                self._refuse_owned(deployeds)
+                self.store.record_commits(self.task_id, commits)
         except DeployitError as exc:
             raise StepFailed(f"The repository refused the {what}: {exc.message}") from None
         self.commits = commits
 
-    def _refuse_owned(self, deployeds: list[str], conn) -> None:
+    def _refuse_owned(self, deployeds: list[str]) -> None:
         if not deployeds:
             return
         owners: dict[str, list[str]] = {}
         for owner, deployed in self.repository.referrers_through("deployeds", DEPLOYED_APPLICATION,
-                                                                 targets=deployeds, conn=conn):
+                                                                 targets=deployeds):
             owners.setdefault(deployed, []).append(owner)
         app_id = self.spec["deployedApplication"]["id"]
         for deployed in deployeds:

@@ -22,7 +22,7 @@ from collections import deque
 from pathlib import Path
 
 from ..errors import BadRequest, Conflict, NotFound
-from ..repository.values import format_date, now_iso
+from ..store.dates import format_date, now_iso
 from ..text import check_name
 from . import recovery
 from .leftovers import Leftovers

@@ -7,32 +7,13 @@ Archived tasks (DONE, CANCELLED) are found by the date they completed: `begin` a
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 from ..errors import BadRequest, NotFound
-from ..repository.values import format_date
+from ..store.dates import day_bound
 from . import tree as trees
 from . import views
 from .states import UNFINISHED
 
 MAX_PAGE_SIZE = 1000
-
-
-def _day_bound(text: str | None, what: str, end: bool) -> str | None:
-    if not text:
-        return None
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            moment = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
-            return format_date(moment + timedelta(days=1) if end else moment)
-        fixed = value.replace("Z", "+00:00")
-        moment = datetime.fromisoformat(fixed)
-    except ValueError:
-        raise BadRequest(f"Query parameter '{what}' must be a date like 2024-01-31, not '{value}'.") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return format_date(moment)
 
 
 class TaskViews:
@@ -105,7 +86,7 @@ class TaskViews:
             per_page = MAX_PAGE_SIZE
         elif per_page > MAX_PAGE_SIZE:
             raise BadRequest(f"Query parameter 'resultsPerPage' must be at most {MAX_PAGE_SIZE}.")
-        begin, end = _day_bound(begin, "begindate", False), _day_bound(end, "enddate", True)
+        begin, end = day_bound(begin, "begindate", False), day_bound(end, "enddate", True)
         if visible is None:
             records, total = self.store.archived_between(begin, end, page, per_page)
         else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from ..repository.values import now_iso
+from ..store.dates import now_iso
 from . import tree as trees
 from .leftovers import Leftovers
 from .states import QUEUED, RUNNING, SCHEDULED, STEP_EXECUTING, STEP_FAILED, FAILED

@@ -24,7 +24,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from ..repository.values import now_iso
+from ..store.dates import now_iso
 from . import tree as trees
 from .checkpoints import Committer
 from .context import DONE, PAUSE, StepAborted, StepFailed

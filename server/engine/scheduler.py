@@ -7,7 +7,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 from ..errors import BadRequest
-from ..repository.values import format_date
+from ..store.dates import format_date
 
 log = logging.getLogger(__name__)
 

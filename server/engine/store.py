@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import uuid
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
-from sqlalchemy.engine import Connection, Engine
 
 from ..jsontext import dumps_text, loads
-from ..repository.schema import step_processes, task_logs, task_progress, tasks
-from ..repository.values import now_iso
+from ..store.database import Database, Transaction
+from ..store.dates import now_iso
+from ..store.tables.tasks import step_processes, task_logs, task_progress, tasks
 from . import tree as trees
 
 PENDING = "PENDING"
@@ -55,14 +54,13 @@ def empty_commits() -> dict:
 
 
 class TaskStore:
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self._write_lock = threading.RLock()
+    def __init__(self, db: Database):
+        self.db = db
         # Called after each committed state change as observer(task_id, step_path | None, old, new), on the
         # writer's thread: an observer must return at once (server/notifications queues the work).
         self.observers: list = []
 
-    def _state_before(self, conn: Connection, task_id: str, path: str | None) -> str | None:
+    def _state_before(self, conn: Transaction, task_id: str, path: str | None) -> str | None:
         if not self.observers:
             return None
         if path is None:
@@ -88,7 +86,7 @@ class TaskStore:
                    created_at=now_iso(), failures=0, archived=0, commits=json.dumps(empty_commits()),
                    rollback_of=rollback_of)
         progress = [dict(task_id=task_id, path=path, state=PENDING, failure_count=0) for path in trees.all_paths(block)]
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             conn.execute(insert(tasks).values(**row))
             if progress:
                 conn.execute(insert(task_progress), progress)
@@ -97,7 +95,7 @@ class TaskStore:
     def get(self, task_id: str, with_specification: bool = False) -> dict | None:
         """The stored task (JSON columns decoded), or None."""
         columns = [c for c in tasks.c if with_specification or c.name != "specification"]
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             row = conn.execute(select(*columns).where(tasks.c.id == task_id)).first()
         return _decode(row) if row is not None else None
 
@@ -110,7 +108,7 @@ class TaskStore:
             query = query.where(tasks.c.state.in_(states))
         if archived is not None:
             query = query.where(tasks.c.archived == (1 if archived else 0))
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(query.order_by(tasks.c.created_at)).all()
         return [_decode(row) for row in rows]
 
@@ -128,7 +126,7 @@ class TaskStore:
         query = select(*[tasks.c[name] for name in names]).where(where).order_by(moment, tasks.c.id)
         if per_page > 0:
             query = query.limit(per_page).offset(max(page - 1, 0) * per_page)
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             total = conn.execute(select(func.count()).select_from(tasks).where(where)).scalar_one()
             rows = conn.execute(query).all()
         return [_decode(row) for row in rows], total
@@ -137,7 +135,7 @@ class TaskStore:
     def update(self, task_id: str, **values) -> None:
         """Change columns of a task; dict and list values (block, metadata...) are stored as JSON."""
         encoded = {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in values.items()}
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             old = self._state_before(conn, task_id, None) if "state" in values else None
             conn.execute(update(tasks).where(tasks.c.id == task_id).values(**encoded))
         if "state" in values:
@@ -145,7 +143,7 @@ class TaskStore:
 
     def claim(self, task_id: str, node: str, started_at: str) -> bool:
         """QUEUED -> EXECUTING for this server, unless another server of a shared repository was first."""
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             result = conn.execute(update(tasks).where(and_(tasks.c.id == task_id, tasks.c.state == "QUEUED")).values(
                 state="EXECUTING", node=node, completed_at=None,
                 started_at=func.coalesce(tasks.c.started_at, started_at)))
@@ -155,33 +153,39 @@ class TaskStore:
 
     def delete(self, task_id: str) -> None:
         """Remove a task without history (a PENDING task cancelled before it ever ran)."""
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             conn.execute(delete(task_logs).where(task_logs.c.task_id == task_id))
             conn.execute(delete(task_progress).where(task_progress.c.task_id == task_id))
             conn.execute(delete(tasks).where(tasks.c.id == task_id))
 
-    @staticmethod
-    def record_commits(conn: Connection, task_id: str, commits: dict) -> None:
-        """Store what was committed, inside the repository transaction that committed it."""
-        conn.execute(update(tasks).where(tasks.c.id == task_id).values(commits=json.dumps(commits)))
+    def record_commits(self, task_id: str, commits: dict) -> None:
+        """Store what was committed to the repository (the engine calls it inside the write that commits it)."""
+        with self.db.write() as conn:
+            conn.execute(update(tasks).where(tasks.c.id == task_id).values(commits=json.dumps(commits)))
+
+    def specifications(self, excluding: tuple) -> list[str]:
+        """The specification (JSON text) of every task in none of the states `excluding`."""
+        with self.db.read() as conn:
+            return [row.specification for row in conn.execute(
+                select(tasks.c.specification).where(tasks.c.state.not_in(excluding)))]
 
     # -- progress ------------------------------------------------------------------------------
     def progress(self, task_id: str) -> dict[str, dict]:
         """path -> {state, started_at, completed_at, failure_count} of every block and step."""
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(select(task_progress).where(task_progress.c.task_id == task_id)).all()
         return {row.path: {"state": row.state, "started_at": row.started_at, "completed_at": row.completed_at,
                            "failure_count": row.failure_count} for row in rows}
 
     def ensure_progress(self, task_id: str, block: dict) -> None:
         """Add PENDING progress rows for blocks and steps that have none (tasks stored before progress was)."""
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             known = {row.path for row in conn.execute(select(task_progress.c.path).where(
                 task_progress.c.task_id == task_id))}
         missing = [dict(task_id=task_id, path=path, state=PENDING, failure_count=0)
                    for path in trees.all_paths(block) if path not in known]
         if missing:
-            with self._write_lock, self.engine.begin() as conn:
+            with self.db.write() as conn:
                 conn.execute(insert(task_progress), missing)
 
     def set_progress(self, task_id: str, changes: dict[str, dict], task: dict | None = None,
@@ -189,7 +193,7 @@ class TaskStore:
         """Change blocks and steps ({path: {column: value}}) and optionally the task row, in one
         transaction; `failed_step` adds one to that step's and the task's failure counts."""
         changed = []
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             for path, values in changes.items():
                 if "state" in values:
                     changed.append((path, self._state_before(conn, task_id, path), values["state"]))
@@ -211,7 +215,7 @@ class TaskStore:
         progress and logs of the steps after it move up one number."""
         step_block = trees.find_block(block, block_id)
         count = len(step_block["steps"])  # including the new step
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             for old in range(count - 1, number - 1, -1):
                 for table in (task_progress, task_logs):
                     conn.execute(update(table).where(and_(
@@ -225,11 +229,11 @@ class TaskStore:
     def append_log(self, task_id: str, path: str, text: str) -> None:
         if not text:
             return
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             conn.execute(insert(task_logs).values(task_id=task_id, path=path, text=text))
 
     def log(self, task_id: str, path: str) -> str:
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(select(task_logs.c.text).where(and_(
                 task_logs.c.task_id == task_id, task_logs.c.path == path)).order_by(task_logs.c.seq)).all()
         return "".join(row.text for row in rows)
@@ -237,7 +241,7 @@ class TaskStore:
     def logs(self, task_id: str) -> dict[str, str]:
         """path -> log text of every step that logged something."""
         out: dict[str, str] = {}
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(select(task_logs.c.path, task_logs.c.text).where(
                 task_logs.c.task_id == task_id).order_by(task_logs.c.seq)).all()
         for row in rows:
@@ -246,17 +250,17 @@ class TaskStore:
 
     # -- processes of running steps -------------------------------------------------------------
     def add_process(self, tag: str, task_id: str, path: str, host_id: str, process_group: int, host: str) -> None:
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             conn.execute(insert(step_processes).values(tag=tag, task_id=task_id, path=path, host_id=host_id,
                                                        process_group=process_group, host=host, started_at=now_iso()))
 
     def remove_process(self, tag: str) -> None:
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             conn.execute(delete(step_processes).where(step_processes.c.tag == tag))
 
     def processes(self, task_id: str) -> list[dict]:
         """The recorded processes of the task's steps, oldest first."""
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(select(step_processes).where(step_processes.c.task_id == task_id).order_by(
                 step_processes.c.started_at)).all()
         return [dict(row._mapping) for row in rows]

@@ -29,10 +29,9 @@ from pathlib import Path
 from ..errors import BadRequest
 from ..packages.limits import PackageLimits
 from ..repository.ids import ROOT_TYPE, ROOTS, check_id, name_of
-from ..repository.service import ArtifactUpload, Repository, subtree
-from ..repository.schema import cis as cis_table
-from ..repository.values import now_iso, parse_date
-from ..security.secrets import PREFIX
+from ..repository.service import ArtifactUpload, Repository
+from ..store.dates import now_iso, parse_date
+from ..store.secrets import PREFIX
 
 FORMAT = "deployit-export"
 MANIFEST = "export-manifest.json"
@@ -62,14 +61,8 @@ def export(repository: Repository, root: str | None, target: Path, user: str, lo
     """Write the subtree under `root` (None: everything) to `target`; a summary of what was written."""
     if root is not None:
         repository.read(root)  # NotFound names the root
-    from sqlalchemy import select
-    with repository.engine.connect() as conn:
-        query = select(cis_table.c.id)
-        if root is not None:
-            query = query.where(subtree(cis_table.c.id, root))
-        ids = sorted(r.id for r in conn.execute(query))
     entries, files = [], {}
-    for ci_id in ids:
+    for ci_id in repository.ids_below(root):
         rec = repository.read(ci_id)
         if rec.type == ROOT_TYPE:
             continue

@@ -33,11 +33,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
-
 from ..engine.context import DONE, StepAborted
 from ..repository.artifacts import TEMP_PREFIX
-from ..repository.schema import artifact_files, tasks
 
 log = logging.getLogger(__name__)
 
@@ -89,18 +86,17 @@ def artifact_usage(root: Path) -> tuple[int, int]:
 
 
 class GarbageCollector:
-    def __init__(self, db, artifacts, task_store, grace_seconds: float = DEFAULT_GRACE):
-        self.db, self.artifacts, self.task_store = db, artifacts, task_store
+    def __init__(self, artifacts, task_store, grace_seconds: float = DEFAULT_GRACE):
+        self.artifacts, self.task_store = artifacts, task_store
         self.grace = float(grace_seconds)
 
     # -- what is in use ------------------------------------------------------------------------
     def live(self) -> set[str]:
         """SHA-1s of every file something still needs (see the module docstring)."""
-        with self.db.connect() as conn:
-            by_ci = {row.ci_id: row.sha1 for row in conn.execute(select(artifact_files.c.ci_id, artifact_files.c.sha1))}
-            specs = conn.execute(select(tasks.c.specification).where(tasks.c.state.not_in(FINISHED))).all()
+        by_ci = self.artifacts.files_of_cis()
+        specs = self.task_store.specifications(excluding=FINISHED)
         keep = set(by_ci.values()) | self.artifacts.in_flight()[1]
-        for (spec,) in specs:
+        for spec in specs:
             named: set[str] = set()
             try:
                 _strings(json.loads(spec or "{}"), named)
@@ -112,10 +108,7 @@ class GarbageCollector:
 
     def _needed_now(self, sha1: str) -> bool:
         """The second look before a file goes: does a CI or an upload in flight have it now?"""
-        with self.db.connect() as conn:
-            if conn.execute(select(artifact_files.c.ci_id).where(artifact_files.c.sha1 == sha1).limit(1)).first():
-                return True
-        return self.artifacts.is_in_flight(sha1)
+        return self.artifacts.has_ci(sha1) or self.artifacts.is_in_flight(sha1)
 
     # -- collecting ----------------------------------------------------------------------------
     def collect(self, say=lambda line: None, cancel=None) -> Result:

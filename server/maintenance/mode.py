@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from ..repository.values import now_iso
+from ..store.dates import now_iso
 
 RUNNING = "RUNNING"
 MAINTENANCE = "MAINTENANCE"

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 from ..engine import tree as trees
 from ..errors import BadRequest, NotFound
-from ..repository.values import now_iso
+from ..store.dates import now_iso
 from . import mail
 from .context import variables
 

@@ -15,9 +15,9 @@ import csv
 import io
 from datetime import datetime
 
-from ..engine.reading import _day_bound
 from ..errors import BadRequest
 from ..repository.ids import name_of, parent_of
+from ..store.dates import day_bound
 
 REPORT_TYPES = {"INITIAL": "Initial", "UPGRADE": "Update", "UNDEPLOY": "Undeployment", "ROLLBACK": "Rollback"}
 FILTERS = ("application", "environment", "user")
@@ -60,7 +60,7 @@ class Reports:
     def deployments(self, begin: str | None, end: str | None, filter_type: str | None = None,
                     filter_ids=(), visible=lambda record: True) -> list[dict]:
         """Deployment tasks completed in [begin, end] (dates are whole days in UTC), oldest first."""
-        start, stop = _day_bound(begin, "begin", False), _day_bound(end, "end", True)
+        start, stop = day_bound(begin, "begin", False), day_bound(end, "end", True)
         if filter_type and filter_type not in FILTERS:
             raise BadRequest(f"Query parameter 'filterType' must be one of {', '.join(FILTERS)}, not '{filter_type}'.")
         wanted = {str(i).strip("/") for i in filter_ids if str(i).strip("/")}

@@ -25,8 +25,9 @@ from typing import BinaryIO, Iterator
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from .schema import artifact_uploads
-from .values import now_iso
+from ..store.database import Database
+from ..store.dates import now_iso
+from ..store.tables.repository import artifact_files, artifact_uploads
 
 CHUNK = 1024 * 1024
 TEMP_PREFIX = ".upload-"
@@ -42,7 +43,7 @@ class Received:
 
 
 class ArtifactStore:
-    def __init__(self, root: Path, db=None, node: str = ""):
+    def __init__(self, root: Path, db: Database | None = None, node: str = ""):
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
         self.db, self.node = db, node
@@ -58,6 +59,8 @@ class ArtifactStore:
     def receiving(self, streams: dict) -> Iterator[dict]:
         """Write each stream (binary file or bytes) of `streams` into the store as an upload in flight;
         yields the same keys mapped to `Received` files. Wrap the transaction that stores their CIs."""
+        if self.db is not None and self.db.writing:  # the registrations must commit before the files are written
+            raise RuntimeError("Artifact files are received before the transaction that stores their CIs, not inside.")
         tokens = {key: str(uuid.uuid4()) for key in streams}
         self._register(list(tokens.values()))
         try:
@@ -92,33 +95,33 @@ class ArtifactStore:
     def _register(self, tokens: list[str]) -> None:
         if self.db is not None and tokens:
             stamp = now_iso()
-            with self.db.begin() as conn:
+            with self.db.write() as conn:
                 conn.execute(insert(artifact_uploads), [{"token": t, "sha1": None, "node": self.node,
                                                          "started_at": stamp} for t in tokens])
 
     def _identify(self, received: list[Received]) -> None:
         if self.db is not None and received:
-            with self.db.begin() as conn:
+            with self.db.write() as conn:
                 conn.execute(update(artifact_uploads).where(artifact_uploads.c.token == bindparam("t"))
                              .values(sha1=bindparam("s")), [{"t": r.token, "s": r.sha1} for r in received])
 
     def _unregister(self, tokens: list[str]) -> None:
         if self.db is not None and tokens:
-            with self.db.begin() as conn:
+            with self.db.write() as conn:
                 conn.execute(delete(artifact_uploads).where(artifact_uploads.c.token.in_(tokens)))
 
     def in_flight(self) -> tuple[set[str], set[str]]:
         """(tokens, SHA-1s) of the uploads registered as in flight, by any server."""
         if self.db is None:
             return set(), set()
-        with self.db.connect() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(select(artifact_uploads.c.token, artifact_uploads.c.sha1)).all()
         return {r.token for r in rows}, {r.sha1 for r in rows if r.sha1}
 
     def is_in_flight(self, sha1: str) -> bool:
         if self.db is None:
             return False
-        with self.db.connect() as conn:
+        with self.db.read() as conn:
             return conn.execute(select(artifact_uploads.c.token).where(artifact_uploads.c.sha1 == sha1).limit(1)
                                 ).first() is not None
 
@@ -126,8 +129,24 @@ class ArtifactStore:
         """Delete this server's registrations left by a previous run (its uploads ended with it)."""
         if self.db is None:
             return 0
-        with self.db.begin() as conn:
+        with self.db.write() as conn:
             return conn.execute(delete(artifact_uploads).where(artifact_uploads.c.node == self.node)).rowcount
+
+    # -- the files artifact CIs have (written by the repository with its CIs) -------------------------
+    def files_of_cis(self) -> dict[str, str]:
+        """CI id -> SHA-1 of its file, for every artifact CI that has one."""
+        if self.db is None:
+            return {}
+        with self.db.read() as conn:
+            return {row.ci_id: row.sha1 for row in conn.execute(select(artifact_files.c.ci_id, artifact_files.c.sha1))}
+
+    def has_ci(self, sha1: str) -> bool:
+        """Whether an artifact CI has the file with this SHA-1."""
+        if self.db is None:
+            return False
+        with self.db.read() as conn:
+            return conn.execute(select(artifact_files.c.ci_id).where(artifact_files.c.sha1 == sha1).limit(1)
+                                ).first() is not None
 
     # -- reading -------------------------------------------------------------------------------
     def open(self, sha1: str) -> BinaryIO:

@@ -8,7 +8,6 @@ while something still refers to a CI, and a move or rename carries the reference
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,30 +16,22 @@ from typing import BinaryIO, Callable
 
 from sqlalchemy import and_, bindparam, delete, func, insert, not_, or_, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 
 from ..errors import BadRequest, Conflict, NotFound
 from ..refs import body_id, ref_ids
-from ..security.secrets import Secrets
+from ..store.database import Database, like_escape, subtree
+from ..store.dates import now_iso, parse_date
+from ..store.secrets import Secrets
 from ..text import check_file_name
 from ..types import PropertyKind, TypeRegistry
+from ..store.tables.repository import artifact_files, ci_history, ci_refs, cis
 from . import values
 from .artifacts import ArtifactStore, Received
 from .ids import ROOT_TYPE, ROOTS, check_id, check_placement, name_of, parent_of, root_of
-from .schema import artifact_files, ci_history, ci_refs, cis, role_permissions
 
 
 ARRIVALS = ("CREATE", "MOVE", "RENAME")  # what starts a lifetime at an id (so does anything after its end)
 MOVES = ("MOVE", "RENAME")
-
-
-def like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def subtree(column, ci_id: str):
-    """SQL condition: the column is ci_id or a descendant of it."""
-    return or_(column == ci_id, column.like(like_escape(ci_id) + "/%", escape="\\"))
 
 
 @dataclass
@@ -145,10 +136,10 @@ def _record(row) -> CiRecord:
 
 
 class Repository:
-    def __init__(self, engine: Engine, types: TypeRegistry, secrets: Secrets, artifacts: ArtifactStore,
+    def __init__(self, db: Database, types: TypeRegistry, secrets: Secrets, artifacts: ArtifactStore,
                  check_file: Callable[[str, str, str, BinaryIO], None] | None = None):
-        self.engine = engine
-        self._read_by_id = _ReadById(engine)
+        self.db = db
+        self._read_by_id = _ReadById(db.engine)
         self.types = types
         self.secrets = secrets
         self.artifacts = artifacts
@@ -158,25 +149,23 @@ class Repository:
         # check_change(user, ci_id, ci_type, before | None, after, lookup) may refuse a create or an update
         # for who makes it (the deployment checklist's roles, security.policy); lookup reads in the transaction.
         self.check_change = None
-        # SQLite allows one writer; serialising writers in-process avoids lock upgrade failures.
-        self._write_lock = threading.RLock()
-        # Called after a delete, move or rename changed the permissions set on directories (which
-        # follow their directory, and go with it); the security service reloads them.
-        self.security_changed = None
-        self._permissions_touched = threading.local()
+        # Told of every move, rename and delete inside the transaction that makes it, to keep what they store about
+        # CIs in step (the grants set on directories follow them): listener.ci_moved(old_id, new_id) and
+        # listener.ci_deleted(ci_id), with the id of the subtree's top CI; a listener that raises refuses the change.
+        self.listeners: list = []
 
     # -- set-up --------------------------------------------------------------------------------
     def init_roots(self) -> None:
         try:
-            with self._write_lock, self.engine.begin() as conn:
+            with self.db.write() as conn:
                 for root in ROOTS:
                     if conn.execute(select(cis.c.id).where(cis.c.id == root)).first() is None:
-                        stamp = values.now_iso()
+                        stamp = now_iso()
                         conn.execute(insert(cis).values(
                             id=root, type=ROOT_TYPE, parent_id=None, name=root, token=str(uuid.uuid4()),
                             created_by="system", created_at=stamp, modified_by="system", modified_at=stamp,
                             properties="{}"))
-        except IntegrityError:  # another server sharing the database created them at the same moment
+        except Conflict:  # another server sharing the database created them at the same moment
             pass
 
     # -- reading -------------------------------------------------------------------------------
@@ -192,6 +181,9 @@ class Repository:
 
     def read(self, ci_id: str) -> CiRecord:
         ci_id = check_id(ci_id)
+        if self.db.writing:  # inside a write on this thread: read through it
+            with self.db.read() as conn:
+                return self._must_get(conn, ci_id)
         rec = self._read_by_id(ci_id)
         if rec is None:
             raise NotFound(f"Repository entity {ci_id} not found.")
@@ -200,7 +192,7 @@ class Repository:
     def read_many(self, ids: list) -> list[CiRecord]:
         """The CIs of a list of references (server/refs.py), in order."""
         ids = ref_ids(ids)
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return [self._must_get(conn, check_id(i)) for i in ids]
 
     def secrets_match(self, checks: list) -> list[bool]:
@@ -209,7 +201,7 @@ class Repository:
         alone without the secret ever leaving the server."""
         import hmac
         out = []
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             for index, check in enumerate(checks):
                 what = f"Secret check {index + 1}"
                 if not isinstance(check, dict) or not isinstance(check.get("id"), str):
@@ -237,24 +229,30 @@ class Repository:
             ci_id = check_id(ci_id)
         except BadRequest:
             return False
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return conn.execute(select(cis.c.id).where(cis.c.id == ci_id)).first() is not None
 
+    def ids_below(self, ci_id: str | None) -> list[str]:
+        """The ids of a CI and of everything below it (None: of every CI, the roots included), in order."""
+        query = select(cis.c.id) if ci_id is None else select(cis.c.id).where(subtree(cis.c.id, ci_id))
+        with self.db.read() as conn:
+            return sorted(row.id for row in conn.execute(query))
+
     def children(self, ci_id: str) -> list[CiRecord]:
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(select(cis).where(cis.c.parent_id == ci_id).order_by(cis.c.id)).all()
             return [_record(r) for r in rows]
 
     def referrers(self, ci_id: str) -> list[str]:
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             rows = conn.execute(select(ci_refs.c.source_id).where(ci_refs.c.target_id == ci_id).distinct())
             return sorted(r.source_id for r in rows)
 
     def referrers_through(self, prop: str, source_type: str, targets: list[str] | None = None,
-                          parents: list[str] | None = None, conn: Connection | None = None) -> list[tuple[str, str]]:
+                          parents: list[str] | None = None) -> list[tuple[str, str]]:
         """(source, target) of every reference through property `prop` from a CI of `source_type` (or a
-        subtype) to one of `targets`, or to a CI stored directly under one of `parents`, ordered. Given
-        `conn`, it reads inside that transaction (an `apply` checking what it is about to commit)."""
+        subtype) to one of `targets`, or to a CI stored directly under one of `parents`, ordered (inside a
+        write: as that write has it so far)."""
         if not targets and not parents:
             return []
         target = cis.alias("target")
@@ -267,14 +265,12 @@ class Repository:
         if parents:
             query = query.join(target, target.c.id == ci_refs.c.target_id).where(target.c.parent_id.in_(list(parents)))
         query = query.order_by(ci_refs.c.target_id, ci_refs.c.source_id)
-        if conn is not None:
+        with self.db.read() as conn:
             return [(r.source_id, r.target_id) for r in conn.execute(query)]
-        with self.engine.connect() as connection:
-            return [(r.source_id, r.target_id) for r in connection.execute(query)]
 
     def artifact_file(self, ci_id: str) -> tuple[str, str, int] | None:
         """(sha1, filename, size) of the file behind an artifact CI, if it has one."""
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             row = conn.execute(select(artifact_files).where(artifact_files.c.ci_id == ci_id)).first()
             return (row.sha1, row.filename, row.size) if row else None
 
@@ -315,7 +311,7 @@ class Repository:
         flight, outside the write lock), then the write lock and one transaction; yields (conn, files) with
         the uploads' keys mapped to `_File`s. The files stay registered until the transaction has ended."""
         streams = {key: upload.stream for key, upload in uploads.items()}
-        with self.artifacts.receiving(streams) as received, self._write_lock, self.engine.begin() as conn:
+        with self.artifacts.receiving(streams) as received, self.db.write() as conn:
             yield conn, {key: _File(uploads[key].filename, received[key]) for key in uploads}
 
     def _type_of(self, conn: Connection, ci_id: str) -> str | None:
@@ -405,7 +401,7 @@ class Repository:
         if self.check_change is not None:
             self.check_change(user, ci_id, ci_type, None, stored, lambda i: self._get(batch.conn, i))
         self._store_file(batch.conn, ci_id, ci_type, stored, file)
-        stamp = values.now_iso()
+        stamp = now_iso()
         created_by, created_at = created or (user, stamp)
         rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=created_by,
                        created_at=created_at, modified_by=user, modified_at=stamp, properties=stored)
@@ -426,7 +422,7 @@ class Repository:
             return self._create(batch, data, user, check_refs=False, action="IMPORT", created=created.get(ci_id))
         stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs=False)
         rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=current.created_by,
-                       created_at=current.created_at, modified_by=user, modified_at=values.now_iso(),
+                       created_at=current.created_at, modified_by=user, modified_at=now_iso(),
                        properties=stored)
         batch.add(rec, self._refs(rec), "IMPORT", existing=True)
         return rec
@@ -524,7 +520,7 @@ class Repository:
             stored.pop("checksum", None)  # the checksum of the old file, sent back as read: the new file gets its own
         self._store_file(conn, ci_id, ci_type, stored, file)
         new_token = str(uuid.uuid4())
-        stamp = values.now_iso()
+        stamp = now_iso()
         result = conn.execute(update(cis).where(and_(cis.c.id == ci_id, cis.c.token == current.token)).values(
             token=new_token, modified_by=user, modified_at=stamp, properties=json.dumps(stored)))
         if result.rowcount != 1:
@@ -544,7 +540,7 @@ class Repository:
     def update_many(self, items: list[dict], user: str) -> list[CiRecord]:
         if not isinstance(items, list):
             raise BadRequest("The body must be a JSON list of CIs.")
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             out = []
             for item in items:
                 out.append(self._update(conn, body_id(item), item, user))
@@ -571,7 +567,7 @@ class Repository:
         if outside:
             raise StillReferenced(outside)
         rows = conn.execute(select(cis).where(subtree(cis.c.id, ci_id))).all()
-        stamp = values.now_iso()
+        stamp = now_iso()
         for row in sorted(rows, key=lambda r: r.id.count("/"), reverse=True):
             rec = _record(row)
             rec.modified_at, rec.modified_by = stamp, user
@@ -579,35 +575,23 @@ class Repository:
         conn.execute(delete(ci_refs).where(subtree(ci_refs.c.source_id, ci_id)))
         conn.execute(delete(artifact_files).where(subtree(artifact_files.c.ci_id, ci_id)))
         conn.execute(delete(cis).where(subtree(cis.c.id, ci_id)))
-        if conn.execute(delete(role_permissions).where(subtree(role_permissions.c.ci_id, ci_id))).rowcount:
-            self._permissions_touched.value = True
-
-    def _notify_security(self) -> None:
-        if getattr(self._permissions_touched, "value", False):
-            self._permissions_touched.value = False
-            if self.security_changed is not None:
-                self.security_changed()
+        for listener in self.listeners:
+            listener.ci_deleted(ci_id)
 
     def delete(self, ci_id: str, user: str) -> None:
-        try:
-            with self._write_lock, self.engine.begin() as conn:
-                self._delete(conn, ci_id, user)
-        finally:
-            self._notify_security()
+        with self.db.write() as conn:
+            self._delete(conn, ci_id, user)
 
     def delete_many(self, ids: list, user: str) -> None:
         """Delete the CIs of a list of references (server/refs.py) and everything below them, together."""
         ids = ref_ids(ids)
         together = frozenset(ids)
-        try:
-            with self._write_lock, self.engine.begin() as conn:
-                for ci_id in ids:
-                    if self._type_of(conn, ci_id) is not None:  # already gone with a deleted parent
-                        self._delete(conn, ci_id, user, together)
-                    elif not any(ci_id.startswith(i + "/") for i in ids if isinstance(i, str)):
-                        raise NotFound(f"Repository entity {ci_id} not found.")
-        finally:
-            self._notify_security()
+        with self.db.write() as conn:
+            for ci_id in ids:
+                if self._type_of(conn, ci_id) is not None:  # already gone with a deleted parent
+                    self._delete(conn, ci_id, user, together)
+                elif not any(ci_id.startswith(i + "/") for i in ids if isinstance(i, str)):
+                    raise NotFound(f"Repository entity {ci_id} not found.")
 
     def replace(self, roots: list[str], items: list[dict], user: str,
                 uploads: dict[str, ArtifactUpload] | None = None, created: dict | None = None) -> list[CiRecord]:
@@ -618,26 +602,23 @@ class Repository:
         CIs not in `items` are deleted. References from outside to CIs that are there afterwards stay valid;
         any other reference refuses the whole change."""
         wanted = dict(self._id_and_type(item) for item in items)
-        try:
-            with self._writing(uploads or {}) as (conn, files):
-                present = {}
-                for root in roots:
-                    rows = conn.execute(select(cis.c.id, cis.c.type).where(subtree(cis.c.id, check_id(root))))
-                    present.update({r.id: r.type for r in rows if r.type != ROOT_TYPE})
-                together = frozenset(present)
-                for ci_id in sorted(present, key=lambda i: i.count("/")):
-                    if wanted.get(ci_id) != present[ci_id] and self._type_of(conn, ci_id) is not None:
-                        self._delete(conn, ci_id, user, together, keeping=frozenset(wanted))
-                return self._create_all(conn, items, user, files, imported=created or {})
-        finally:
-            self._notify_security()
+        with self._writing(uploads or {}) as (conn, files):
+            present = {}
+            for root in roots:
+                rows = conn.execute(select(cis.c.id, cis.c.type).where(subtree(cis.c.id, check_id(root))))
+                present.update({r.id: r.type for r in rows if r.type != ROOT_TYPE})
+            together = frozenset(present)
+            for ci_id in sorted(present, key=lambda i: i.count("/")):
+                if wanted.get(ci_id) != present[ci_id] and self._type_of(conn, ci_id) is not None:
+                    self._delete(conn, ci_id, user, together, keeping=frozenset(wanted))
+            return self._create_all(conn, items, user, files, imported=created or {})
 
-    def apply(self, user: str, saves: list[dict] = (), deletes: list[str] = (), also=None) -> None:
+    def apply(self, user: str, saves: list[dict] = (), deletes: list[str] = ()) -> None:
         """One transaction: create or update each CI of `saves` in order (a CI whose type changes is
-        replaced), then delete the CIs of `deletes` that exist, then run `also(conn)`. The task engine
-        commits checkpoints this way; `also` records the commit in the task's row."""
+        replaced), then delete the CIs of `deletes` that exist. The task engine commits checkpoints this
+        way, inside a write of its own that also records the commit in the task's row."""
         saved = frozenset(check_id(data.get("id")) for data in saves)
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             for data in saves:
                 ci_id = check_id(data.get("id"))
                 current_type = self._type_of(conn, ci_id)
@@ -654,9 +635,6 @@ class Repository:
             for ci_id in deletes:
                 if self._type_of(conn, check_id(ci_id)) is not None:
                     self._delete(conn, ci_id, user, together)
-            if also is not None:
-                also(conn)
-        self._notify_security()
 
     # -- copy / move / rename ------------------------------------------------------------------
     def _check_target(self, conn: Connection, source: CiRecord, new_id: str, verb: str) -> str:
@@ -703,7 +681,7 @@ class Repository:
                     props[prop.name] = parent_of(ci_id)
 
     def copy(self, ci_id: str, new_id: str, user: str) -> CiRecord:
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             source = self._must_get(conn, check_id(ci_id))
             if source.type == ROOT_TYPE:
                 raise BadRequest(f"The root {ci_id} cannot be copied.")
@@ -711,7 +689,7 @@ class Repository:
             rows = conn.execute(select(cis).where(subtree(cis.c.id, source.id)).order_by(cis.c.id)).all()
             files = {r.ci_id: r for r in conn.execute(
                 select(artifact_files).where(subtree(artifact_files.c.ci_id, source.id))).all()}
-            stamp = values.now_iso()
+            stamp = now_iso()
             for row in sorted(rows, key=lambda r: r.id.count("/")):
                 rec = _record(row)
                 copied_id = self._rebase(rec.id, source.id, new_id)
@@ -737,15 +715,10 @@ class Repository:
         moved_ids = {r.id for r in rows}
         referrers = {r.source_id for r in conn.execute(
             select(ci_refs.c.source_id).where(subtree(ci_refs.c.target_id, old)).distinct())}
-        stamp = values.now_iso()
+        stamp = now_iso()
         conn.execute(delete(ci_refs).where(subtree(ci_refs.c.source_id, old)))
-        grants = conn.execute(select(role_permissions).where(subtree(role_permissions.c.ci_id, old))).all()
-        for grant in grants:  # permissions set on moved directories go with them
-            conn.execute(update(role_permissions).where(and_(
-                role_permissions.c.role == grant.role, role_permissions.c.permission == grant.permission,
-                role_permissions.c.ci_id == grant.ci_id)).values(ci_id=self._rebase(grant.ci_id, old, new_id)))
-        if grants:
-            self._permissions_touched.value = True
+        for listener in self.listeners:
+            listener.ci_moved(old, new_id)
         for row in sorted(rows, key=lambda r: r.id.count("/")):
             rec = _record(row)
             rec.id = self._rebase(rec.id, old, new_id)
@@ -769,26 +742,22 @@ class Repository:
         return self._must_get(conn, new_id)
 
     def move(self, ci_id: str, new_id: str, user: str) -> CiRecord:
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             source = self._must_get(conn, check_id(ci_id))
             if source.type == ROOT_TYPE:
                 raise BadRequest(f"The root {ci_id} cannot be moved.")
             new_id = self._check_target(conn, source, new_id, "move")
-            moved = self._move(conn, source, new_id, user, "MOVE")
-        self._notify_security()
-        return moved
+            return self._move(conn, source, new_id, user, "MOVE")
 
     def rename(self, ci_id: str, new_name: str, user: str) -> CiRecord:
-        with self._write_lock, self.engine.begin() as conn:
+        with self.db.write() as conn:
             source = self._must_get(conn, check_id(ci_id))
             if source.type == ROOT_TYPE:
                 raise BadRequest(f"The root {ci_id} cannot be renamed.")
             if not new_name or "/" in new_name:
                 raise BadRequest(f"Cannot rename {ci_id}: the new name '{new_name}' must be a single non-empty name.")
             new_id = self._check_target(conn, source, f"{parent_of(source.id)}/{new_name}", "rename")
-            renamed = self._move(conn, source, new_id, user, "RENAME")
-        self._notify_security()
-        return renamed
+            return self._move(conn, source, new_id, user, "RENAME")
 
     # -- history -------------------------------------------------------------------------------
     def history(self, ci_id: str) -> list[dict]:
@@ -796,7 +765,7 @@ class Repository:
         a move or rename, until deleted or moved away), a lifetime that arrived by a move preceded by its
         versions under the earlier id. Versions are numbered 1..n over the whole list, so they only grow."""
         ci_id = check_id(ci_id)
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             lifetimes = [self._with_past(conn, lifetime) for lifetime in self._lifetimes(conn, ci_id)]
         if not lifetimes:
             raise NotFound(f"Repository entity {ci_id} has no history.")
@@ -871,13 +840,13 @@ class Repository:
         if id_pattern:
             query = query.where(func.lower(cis.c.id).like(id_pattern.lower()))
         if modified_before:
-            query = query.where(cis.c.modified_at < values.parse_date(modified_before, "lastModifiedBefore"))
+            query = query.where(cis.c.modified_at < parse_date(modified_before, "lastModifiedBefore"))
         if modified_after:
-            query = query.where(cis.c.modified_at > values.parse_date(modified_after, "lastModifiedAfter"))
+            query = query.where(cis.c.modified_at > parse_date(modified_after, "lastModifiedAfter"))
         query = query.order_by(cis.c.id)
         if per_page is not None and per_page > 0:
             query = query.limit(per_page).offset(max(page, 0) * per_page)
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return [_record(r) for r in conn.execute(query).all()]
 
 

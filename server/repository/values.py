@@ -10,39 +10,14 @@ strings; passwords as `{b64}` ciphertext; dates as ISO strings in UTC. Clients s
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timezone
 
 from ..errors import BadRequest
-from ..security.secrets import MASK, PREFIX, Secrets
+from ..store.dates import parse_date
+from ..store.secrets import MASK, PREFIX, Secrets
 from ..types import PropertyDescriptor, PropertyKind, TypeDescriptor
 from ..types.values import coerce, failed_rules, is_missing
 
 META_KEYS = {"id", "type"}
-DATE_FORMAT = "%Y-%m-%dT%H:%M:%S.{ms}+0000"
-
-
-def now_iso() -> str:
-    return format_date(datetime.now(timezone.utc))
-
-
-def format_date(moment: datetime) -> str:
-    """XL Deploy's date format, always in UTC: 2016-09-27T07:42:58.212+0000."""
-    moment = moment.astimezone(timezone.utc)
-    return moment.isoformat(timespec="milliseconds")[:23] + "+0000"
-
-
-def parse_date(text: str, what: str) -> str:
-    """Parse an ISO-8601 date (with or without zone; UTC assumed) into the stored form."""
-    value = str(text).strip()
-    fixed = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", value.replace("Z", "+00:00"))
-    try:
-        moment = datetime.fromisoformat(fixed)
-    except ValueError:
-        raise BadRequest(f"{what}: '{value}' is not an ISO-8601 date.") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return format_date(moment)
 
 
 def convert(prop: PropertyDescriptor, value, what: str, secrets: Secrets):

@@ -14,14 +14,15 @@ import json
 import logging
 import logging.handlers
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, func, insert, select
-from sqlalchemy.engine import Engine
 
 from ..errors import BadRequest
-from ..repository.schema import audit
-from ..repository.values import format_date, now_iso, parse_date
+from ..store.database import Database
+from ..store.dates import format_date, is_day, now_iso, parse_date, period_bound
+from ..store.tables.security import audit
 from ..text import storable
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,8 @@ def result_of(status: int) -> str:
 
 
 class Audit:
-    def __init__(self, engine: Engine, log_dir: Path | None = None):
-        self.engine = engine
+    def __init__(self, db: Database, log_dir: Path | None = None):
+        self.db = db
         self._pending: list[dict] = []
         self._cond = threading.Condition()
         self._write_lock = threading.Lock()
@@ -95,7 +96,7 @@ class Audit:
             if not batch:
                 return
             try:
-                with self.engine.begin() as conn:
+                with self.db.write() as conn:
                     conn.execute(insert(audit), batch)
             except Exception:  # the trail must not take the server down; the log file still gets it
                 log.exception("Could not write %d audit entries to the database", len(batch))
@@ -137,7 +138,7 @@ class Audit:
         count = select(func.count()).select_from(audit)
         if where is not None:
             query, count = query.where(where), count.where(where)
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             total = conn.execute(count).scalar_one()
             rows = conn.execute(query).all()
         return [{"id": r.seq, "time": r.at, "user": r.username, "action": r.action, "method": r.method,
@@ -147,12 +148,9 @@ class Audit:
 
 def _end_of(text: str) -> str:
     """`until` as an inclusive bound: a bare date means the end of that day."""
-    value = str(text).strip()
-    if len(value) == 10 and value[4] == "-" and value[7] == "-":
-        from datetime import datetime, timedelta, timezone
-        try:
-            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
-        except ValueError:
-            raise BadRequest(f"until: '{value}' is not an ISO-8601 date.") from None
-        return format_date(day + timedelta(days=1) - timedelta(milliseconds=1))
-    return parse_date(value, "until")
+    if not is_day(text):
+        return parse_date(text, "until")
+    try:
+        return format_date(period_bound(text, end=True) - timedelta(milliseconds=1))
+    except ValueError:
+        raise BadRequest(f"until: '{str(text).strip()}' is not an ISO-8601 date.") from None

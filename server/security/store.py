@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, delete, insert, select, update
-from sqlalchemy.engine import Connection, Engine
 
 from ..errors import BadRequest, Conflict, NotFound
+from ..store.database import Database, Transaction, subtree
+from ..store.tables.security import role_permissions, role_principals, roles, users
 from ..text import check_name, shown
-from ..repository.schema import role_permissions, role_principals, roles, users
 
 GLOBAL = ""
 
@@ -40,12 +40,15 @@ def check_role_name(name) -> str:
 
 
 class SecurityStore:
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, db: Database):
+        self.db = db
+        # Called once a change of grants this store made on its own has committed: the grants set on directories
+        # that follow them when the repository moves or deletes them (`ci_moved`, `ci_deleted`).
+        self.changed = None
 
     # -- reading -------------------------------------------------------------------------------
     def load(self) -> Snapshot:
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             user_rows = conn.execute(select(users.c.username, users.c.admin)).all()
             role_names = [r.name for r in conn.execute(select(roles.c.name))]
             assignments = conn.execute(select(role_principals.c.role, role_principals.c.principal)).all()
@@ -66,10 +69,10 @@ class SecurityStore:
             grants={ci: {role: frozenset(p) for role, p in by_role.items()} for ci, by_role in grants.items()})
 
     @staticmethod
-    def _role_exists(conn: Connection, role: str) -> bool:
+    def _role_exists(conn: Transaction, role: str) -> bool:
         return conn.execute(select(roles.c.name).where(roles.c.name == role)).first() is not None
 
-    def _must_exist(self, conn: Connection, role: str) -> None:
+    def _must_exist(self, conn: Transaction, role: str) -> None:
         if not self._role_exists(conn, role):
             raise NotFound(f"Role {role} not found.")
 
@@ -77,7 +80,7 @@ class SecurityStore:
     def create_role(self, role: str) -> bool:
         """Create a role; False when it existed already (creating is idempotent, as assignRole is)."""
         role = check_role_name(role)
-        with self.engine.begin() as conn:
+        with self.db.write() as conn:
             if self._role_exists(conn, role):
                 return False
             conn.execute(insert(roles).values(name=role))
@@ -85,7 +88,7 @@ class SecurityStore:
 
     def rename_role(self, role: str, new_name: str) -> None:
         new_name = check_role_name(new_name)
-        with self.engine.begin() as conn:
+        with self.db.write() as conn:
             self._must_exist(conn, role)
             if new_name == role:
                 return
@@ -97,7 +100,7 @@ class SecurityStore:
             conn.execute(delete(roles).where(roles.c.name == role))
 
     def delete_role(self, role: str) -> None:
-        with self.engine.begin() as conn:
+        with self.db.write() as conn:
             self._must_exist(conn, role)
             conn.execute(delete(role_principals).where(role_principals.c.role == role))
             conn.execute(delete(role_permissions).where(role_permissions.c.role == role))
@@ -110,7 +113,7 @@ class SecurityStore:
         if not principal:
             raise BadRequest(f"Name the principal to assign to role {role}.")
         check_name(principal, "The principal name", NAME_LENGTH)
-        with self.engine.begin() as conn:
+        with self.db.write() as conn:
             if not self._role_exists(conn, role):
                 conn.execute(insert(roles).values(name=role))
             found = conn.execute(select(role_principals.c.role).where(and_(
@@ -119,7 +122,7 @@ class SecurityStore:
                 conn.execute(insert(role_principals).values(role=role, principal=principal))
 
     def unassign(self, role: str, principal: str) -> None:
-        with self.engine.begin() as conn:
+        with self.db.write() as conn:
             self._must_exist(conn, role)
             result = conn.execute(delete(role_principals).where(and_(
                 role_principals.c.role == role, role_principals.c.principal == principal)))
@@ -127,13 +130,13 @@ class SecurityStore:
                 raise NotFound(f"Principal {principal} is not assigned to role {role}.")
 
     def forget_principal(self, principal: str) -> None:
-        with self.engine.begin() as conn:
+        with self.db.write() as conn:
             conn.execute(delete(role_principals).where(role_principals.c.principal == principal))
 
     # -- grants --------------------------------------------------------------------------------
     def grant(self, permission: str, role: str, ci_id: str = GLOBAL) -> bool:
         """Grant; False when the role had it already."""
-        with self.engine.begin() as conn:
+        with self.db.write() as conn:
             self._must_exist(conn, role)
             where = and_(role_permissions.c.role == role, role_permissions.c.permission == permission,
                          role_permissions.c.ci_id == ci_id)
@@ -144,9 +147,32 @@ class SecurityStore:
 
     def revoke(self, permission: str, role: str, ci_id: str = GLOBAL) -> bool:
         """Revoke; False when the role did not have it."""
-        with self.engine.begin() as conn:
+        with self.db.write() as conn:
             self._must_exist(conn, role)
             result = conn.execute(delete(role_permissions).where(and_(
                 role_permissions.c.role == role, role_permissions.c.permission == permission,
                 role_permissions.c.ci_id == ci_id)))
             return result.rowcount > 0
+
+    # -- CIs moved and deleted (the repository's listener) ---------------------------------------
+    def ci_moved(self, old: str, new: str) -> None:
+        """The grants set on a moved or renamed CI and on those below it go with them (inside the repository's
+        transaction)."""
+        with self.db.write() as conn:
+            rows = conn.execute(select(role_permissions).where(subtree(role_permissions.c.ci_id, old))).all()
+            for row in rows:
+                conn.execute(update(role_permissions).where(and_(
+                    role_permissions.c.role == row.role, role_permissions.c.permission == row.permission,
+                    role_permissions.c.ci_id == row.ci_id)).values(ci_id=new + row.ci_id[len(old):]))
+            if rows:
+                self._tell(conn)
+
+    def ci_deleted(self, ci_id: str) -> None:
+        """The grants set on a deleted CI and on those below it go with it (inside the repository's transaction)."""
+        with self.db.write() as conn:
+            if conn.execute(delete(role_permissions).where(subtree(role_permissions.c.ci_id, ci_id))).rowcount:
+                self._tell(conn)
+
+    def _tell(self, conn: Transaction) -> None:
+        if self.changed is not None:
+            conn.on_commit(self.changed)

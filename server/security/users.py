@@ -13,11 +13,10 @@ import os
 import threading
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from ..errors import BadRequest, Conflict, NotFound
-from ..repository.schema import users
+from ..store.database import Database
+from ..store.tables.security import users
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 
@@ -42,8 +41,8 @@ def verify_password(password: str, stored: str) -> bool:
 
 
 class UserStore:
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, db: Database):
+        self.db = db
         self._verified: dict[str, bytes] = {}
         self._pepper = os.urandom(16)
         self._lock = threading.Lock()
@@ -51,12 +50,12 @@ class UserStore:
     def ensure_admin(self, password: str) -> bool:
         """Create the `admin` user on first start; True when it was created."""
         try:
-            with self.engine.begin() as conn:
+            with self.db.write() as conn:
                 if conn.execute(select(users.c.username).where(users.c.username == "admin")).first():
                     return False
                 conn.execute(insert(users).values(username="admin", password_hash=hash_password(password), admin=1))
                 return True
-        except IntegrityError:  # another server sharing the database created it at the same moment
+        except Conflict:  # another server sharing the database created it at the same moment
             return False
 
     def _cache_key(self, username: str, password: str) -> bytes:
@@ -72,7 +71,7 @@ class UserStore:
         key = self._cache_key(username, password)
         if self.recently_verified(username, password):
             return True
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             row = conn.execute(select(users.c.password_hash).where(users.c.username == username)).first()
         if row is None or not verify_password(password, row.password_hash):
             return False
@@ -81,18 +80,18 @@ class UserStore:
         return True
 
     def exists(self, username: str) -> bool:
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return conn.execute(select(users.c.username).where(users.c.username == username)).first() is not None
 
     def is_admin(self, username: str) -> bool:
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             row = conn.execute(select(users.c.admin).where(users.c.username == username)).first()
             return bool(row and row.admin)
 
     def create(self, username: str, password: str, admin: bool = False) -> None:
         if not username or not password:
             raise BadRequest("A user needs a username and a password.")
-        with self.engine.begin() as conn:
+        with self.db.write() as conn:
             if conn.execute(select(users.c.username).where(users.c.username == username)).first():
                 raise Conflict(f"User {username} already exists.")
             conn.execute(insert(users).values(username=username, password_hash=hash_password(password),
@@ -101,7 +100,7 @@ class UserStore:
     def set_password(self, username: str, password: str) -> None:
         if not password:
             raise BadRequest(f"The new password of user {username} may not be empty.")
-        with self.engine.begin() as conn:
+        with self.db.write() as conn:
             result = conn.execute(update(users).where(users.c.username == username)
                                   .values(password_hash=hash_password(password)))
             if result.rowcount != 1:
@@ -110,13 +109,13 @@ class UserStore:
             self._verified.pop(username, None)
 
     def set_admin(self, username: str, admin: bool) -> None:
-        with self.engine.begin() as conn:
+        with self.db.write() as conn:
             result = conn.execute(update(users).where(users.c.username == username).values(admin=int(bool(admin))))
             if result.rowcount != 1:
                 raise NotFound(f"User {username} not found.")
 
     def delete(self, username: str) -> None:
-        with self.engine.begin() as conn:
+        with self.db.write() as conn:
             result = conn.execute(delete(users).where(users.c.username == username))
             if result.rowcount != 1:
                 raise NotFound(f"User {username} not found.")
@@ -124,5 +123,5 @@ class UserStore:
             self._verified.pop(username, None)
 
     def names(self) -> list[str]:
-        with self.engine.connect() as conn:
+        with self.db.read() as conn:
             return sorted(r.username for r in conn.execute(select(users.c.username)))

@@ -1,2 +1,3 @@
-"""The store layer: the database's schema and its versions (today: migrations; the tables and the one write
-path move here from the services, see ARCHITECTURE.md)."""
+"""The store layer, below every service: the tables by owner (tables/), the Database and its one write path
+(database.py), dates (dates.py), secrets at rest (secrets.py), and the schema's versions (schema_version.py and
+migrations/). See ARCHITECTURE.md, "Storage and migrations"."""

@@ -92,8 +92,8 @@ def upgrade(url: str) -> None:
 
 def schema_differences(url: str) -> list:
     """What the database's schema has or lacks against the tables the code declares (Alembic's comparison);
-    empty when the revisions and server/repository/schema.py agree."""
-    from server.repository.schema import metadata
+    empty when the revisions and the tables (server/store/tables/) agree."""
+    from server.store.schema import metadata
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:

@@ -166,4 +166,4 @@ class Harness:
 
     def close(self) -> None:
         self.engine.shutdown(2.0)
-        self.services.engine.dispose()
+        self.services.db.dispose()

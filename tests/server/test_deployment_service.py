@@ -28,7 +28,7 @@ def services(tmp_path_factory):
          "dictionaries": ["Environments/vault", "Environments/plain"]},
     ], "admin")
     yield built
-    built.engine.dispose()
+    built.db.dispose()
 
 
 def test_encrypted_values_are_used_in_clear_and_leave_encrypted(services):

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from server.engine.scheduler import utc_now
-from server.repository.values import format_date
+from server.store.dates import format_date
 from tests.server.engine_helpers import Harness, step, steps
 
 

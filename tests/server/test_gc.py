@@ -9,14 +9,16 @@ from sqlalchemy import insert
 from server.engine.store import TaskStore
 from server.maintenance.gc import GarbageCollector
 from server.repository.artifacts import ArtifactStore
-from server.repository.schema import artifact_files, make_engine, metadata
+from server.store.database import Database
+from server.store.schema import metadata
+from server.store.tables.repository import artifact_files
 
 
 def _setup(tmp_path, grace=0.0):
-    db = make_engine(f"sqlite:///{tmp_path / 'repo.db'}")
-    metadata.create_all(db)
+    db = Database(f"sqlite:///{tmp_path / 'repo.db'}")
+    metadata.create_all(db.engine)
     store = ArtifactStore(tmp_path / "artifacts", db, node="test")
-    return db, store, TaskStore(db), GarbageCollector(db, store, TaskStore(db), grace)
+    return db, store, TaskStore(db), GarbageCollector(store, TaskStore(db), grace)
 
 
 def _put(store, content: bytes) -> str:
@@ -33,7 +35,7 @@ def _old(store, sha1):
 def test_keeps_ci_files_and_files_of_unfinished_tasks_frees_the_rest(tmp_path):
     db, store, tasks, gc = _setup(tmp_path)
     used, by_task, by_archived, unused = (_put(store, c) for c in (b"used", b"task", b"archived", b"unused"))
-    with db.begin() as conn:
+    with db.write() as conn:
         conn.execute(insert(artifact_files).values(ci_id="Applications/A/1.0/f", sha1=used, filename="f", size=4))
     block = {"id": "0", "blocks": []}
     tasks.create(task_type="DEPLOYMENT", description="d", owner="admin", metadata={}, block=block,
@@ -61,7 +63,7 @@ def test_uploads_in_flight_are_kept_until_their_transaction_ends(tmp_path):
 def test_an_interrupted_collection_is_finished_or_undone(tmp_path):
     db, store, tasks, gc = _setup(tmp_path)
     used, unused = _put(store, b"used"), _put(store, b"unused")
-    with db.begin() as conn:
+    with db.write() as conn:
         conn.execute(insert(artifact_files).values(ci_id="Applications/A/1.0/f", sha1=used, filename="f", size=4))
     for sha1 in (used, unused):  # moved aside, then the collection stopped
         os.replace(store.path(sha1), store.root / f".collect-{sha1}")

@@ -8,7 +8,7 @@ from server.security import permissions
 from server.security.service import Checker
 from server.security.store import GLOBAL, Snapshot
 from server.repository import values
-from server.security.secrets import MASK
+from server.store.secrets import MASK
 from server.types import load_registry
 
 

@@ -3,7 +3,7 @@
 
 from alembic import context
 
-from server.repository.schema import metadata
+from server.store.schema import metadata
 from server.store.schema_version import migrating
 
 config = context.config

@@ -1,0 +1,128 @@
+"""The database every service stores in (SQLite in WAL mode by default, PostgreSQL in shared mode), and its one
+write path.
+
+A service reads with `db.read()` and writes with `db.write()`, which hands out a `Transaction`: the block's
+statements commit together when it ends, or none of them when it raises. SQLite allows one writer at a time, so
+writes are serialised in the process (one lock for every service: none waits for SQLite's busy timeout, none fails
+to upgrade a read lock); PostgreSQL takes plain transactions side by side. Reads never wait for a write: they see
+what was committed before (SQLite's WAL, PostgreSQL's MVCC).
+
+A write inside a write on the same thread joins it: that is how several services' methods make one unit of work
+(the task engine commits a checkpoint's CIs and records it in the task's row together), and how a service tells
+another of a change inside the transaction that makes it (`Repository.listeners`). A read inside a write reads
+through it, so it sees what the write wrote so far."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager, nullcontext
+from typing import Callable, Iterator
+
+from sqlalchemy import create_engine, event, or_
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from ..errors import Conflict
+
+# PostgreSQL's codes for a unique key taken and a deadlock: what two transactions side by side can run into.
+_COLLISIONS = ("23505", "40P01")
+
+
+class Transaction:
+    """One write in progress: run statements with `execute`; `on_commit` defers work until it has committed."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self._after: list[Callable[[], None]] = []
+
+    def execute(self, statement, parameters=None):
+        return self.connection.execute(statement, parameters)
+
+    def on_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the transaction has committed (never when it rolls back)."""
+        if action not in self._after:
+            self._after.append(action)
+
+
+class Database:
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.serialised = self.engine.dialect.name == "sqlite"
+        self._writer = threading.Lock() if self.serialised else None
+        self._current = threading.local()
+
+    def _transaction(self) -> Transaction | None:
+        return getattr(self._current, "transaction", None)
+
+    @property
+    def writing(self) -> bool:
+        """Whether this thread is inside a write."""
+        return self._transaction() is not None
+
+    @contextmanager
+    def read(self) -> Iterator[Connection | Transaction]:
+        """Something to read with (`execute`): inside a write on this thread, that write."""
+        transaction = self._transaction()
+        if transaction is not None:
+            yield transaction
+            return
+        with self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def write(self) -> Iterator[Transaction]:
+        """One transaction (see the module docstring); inside a write on this thread, that write. A unique key that
+        another transaction took meanwhile, or a deadlock with one, is a Conflict: nothing was written."""
+        transaction = self._transaction()
+        if transaction is not None:
+            yield transaction
+            return
+        try:
+            with self._writer or nullcontext(), self.engine.begin() as connection:
+                transaction = self._current.transaction = Transaction(connection)
+                try:
+                    yield transaction
+                finally:
+                    self._current.transaction = None
+        except DBAPIError as exc:
+            if getattr(exc.orig, "pgcode", None) in _COLLISIONS:
+                raise Conflict("The change collided with another one made at the same moment, so nothing was "
+                               "written; try again.") from exc
+            raise
+        for action in transaction._after:
+            action()
+
+    def dispose(self) -> None:
+        """Close the connections (at shutdown)."""
+        self.engine.dispose()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the database URL; SQLite gets WAL mode and a busy timeout. The schema is made and upgraded
+    before, by server.store.schema_version.upgrade."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            # LIKE finds what is below an id (the repository's subtrees): as in PostgreSQL, case matters, since ids
+            # that differ only in case are different CIs.
+            cursor.execute("PRAGMA case_sensitive_like=ON")
+            cursor.close()
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def subtree(column, ci_id: str):
+    """SQL condition: the column (of CI ids) is ci_id or a descendant of it."""
+    return or_(column == ci_id, column.like(like_escape(ci_id) + "/%", escape="\\"))

@@ -1,0 +1,217 @@
+"""The store's contract, run against SQLite and a real PostgreSQL: the one write path (a write commits everything
+or nothing; one writer at a time on SQLite, writers side by side on PostgreSQL; reads never wait for a write; a
+write inside a write joins it) and the services' stores on it (several services' methods in one unit of work,
+grants that follow the directories the repository moves and deletes)."""
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import insert, select
+
+from server.config import init_home, load_config
+from server.errors import Conflict
+from server.services import build_services
+from server.store import schema_version
+from server.store.database import Database
+from server.store.tables.security import roles
+from tests.support.postgres import PostgresServer
+
+BACKENDS = ["sqlite", "postgresql"]
+WAIT = 0.5  # how long a writer that is not held back certainly takes to start
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    pg = PostgresServer().start()
+    yield pg
+    pg.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'repository.db'}"
+    else:
+        url = request.getfixturevalue("postgres").create_database(f"contract_{tmp_path.name[-40:].lower()}")
+    schema_version.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def db(url):
+    database = Database(url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def services(url, tmp_path):
+    home = tmp_path / "home"
+    init_home(home)
+    config = load_config(home)
+    config.database_url = url
+    built = build_services(config)
+    yield built
+    built.audit.close()
+    built.db.dispose()
+
+
+def role_names(db: Database) -> set:
+    with db.read() as conn:
+        return {row.name for row in conn.execute(select(roles.c.name))}
+
+
+class HeldWrite:
+    """A write on another thread that adds a role and stays open until released."""
+
+    def __init__(self, db: Database, name: str):
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(db, name))
+        self.thread.start()
+        assert self.entered.wait(10)
+
+    def _run(self, db, name):
+        with db.write() as tx:
+            tx.execute(insert(roles).values(name=name))
+            self.entered.set()
+            self.release.wait(10)
+
+    def end(self):
+        self.release.set()
+        self.thread.join(10)
+
+
+# -- the write path ---------------------------------------------------------------------------------
+
+def test_a_write_commits_everything_or_nothing(db):
+    committed = []
+    with pytest.raises(RuntimeError):
+        with db.write() as tx:
+            tx.execute(insert(roles).values(name="first"))
+            tx.execute(insert(roles).values(name="second"))
+            tx.on_commit(lambda: committed.append("failed write"))
+            raise RuntimeError("refused half-way")
+    assert role_names(db) == set() and committed == []
+    with db.write() as tx:
+        tx.execute(insert(roles).values(name="first"))
+        tx.execute(insert(roles).values(name="second"))
+        tx.on_commit(lambda: committed.append("write"))
+        assert committed == []  # not before the commit
+    assert role_names(db) == {"first", "second"} and committed == ["write"]
+
+
+def test_one_writer_at_a_time_on_sqlite_side_by_side_on_postgresql(db):
+    held = HeldWrite(db, "held")
+    second_in = threading.Event()
+
+    def second():
+        with db.write() as tx:
+            second_in.set()
+            tx.execute(insert(roles).values(name="second"))
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    try:
+        assert second_in.wait(WAIT) == (not db.serialised)
+        assert db.serialised == (db.engine.dialect.name == "sqlite")
+    finally:
+        held.end()
+        thread.join(10)
+    assert second_in.is_set() and role_names(db) == {"held", "second"}
+
+
+def test_reads_do_not_wait_for_a_write_in_progress(db):
+    held = HeldWrite(db, "uncommitted")
+    try:
+        started = time.monotonic()
+        assert role_names(db) == set()  # what was committed before the write
+        assert time.monotonic() - started < WAIT
+    finally:
+        held.end()
+    assert role_names(db) == {"uncommitted"}
+
+
+def test_a_write_inside_a_write_joins_it_and_reads_through_it(db):
+    with pytest.raises(RuntimeError):
+        with db.write() as outer:
+            with db.write() as inner:
+                assert inner is outer
+                inner.execute(insert(roles).values(name="inner"))
+            assert role_names(db) == {"inner"}  # a read inside the write sees what it wrote so far
+            raise RuntimeError("the outer write fails")
+    assert role_names(db) == set()
+
+
+# -- the services' stores on it ----------------------------------------------------------------------
+
+def test_several_services_write_one_unit_of_work(services):
+    """What the task engine does at a checkpoint: the repository's CIs and the task's record of the commit, together."""
+    tasks, repository = services.tasks, services.repository
+    task_id = tasks.create(task_type="DEPLOYMENT", description="d", owner="admin", metadata={},
+                           block={"id": "0", "blocks": []}, specification={})
+    commits = {"applied": [[0, "CREATE"]], "final": False}
+    with pytest.raises(Conflict):
+        with services.db.write():
+            repository.apply("admin", [{"id": "Environments/Dev", "type": "udm.Environment"}])
+            tasks.record_commits(task_id, commits)
+            raise Conflict("refused by a check after both wrote")
+    assert not repository.exists("Environments/Dev")
+    assert tasks.get(task_id)["commits"] == {"applied": [], "final": False}
+    with services.db.write():
+        repository.apply("admin", [{"id": "Environments/Dev", "type": "udm.Environment"}])
+        tasks.record_commits(task_id, commits)
+    assert repository.exists("Environments/Dev") and tasks.get(task_id)["commits"] == commits
+
+
+def test_the_same_key_written_side_by_side_is_a_conflict(services):
+    users, db = services.users, services.db
+    first_in, release, failures = threading.Event(), threading.Event(), []
+
+    def first():
+        with db.write():
+            users.create("twin", "Pw-one-1")
+            first_in.set()
+            release.wait(10)
+
+    def second():
+        try:
+            users.create("twin", "Pw-two-2")
+        except Conflict as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert first_in.wait(10)
+    threads[1].start()
+    time.sleep(WAIT)  # the second writer waits: for the lock (SQLite) or for the first to take the key (PostgreSQL)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(failures) == 1 and users.authenticate("twin", "Pw-one-1")
+
+
+def test_grants_follow_the_directories_the_repository_moves_and_deletes(services):
+    repository, security = services.repository, services.security
+    repository.create_many([{"id": "Environments/team", "type": "core.Directory"},
+                            {"id": "Environments/team/apps", "type": "core.Directory"},
+                            {"id": "Environments/other", "type": "core.Directory"}], "admin")
+    security.create_role("admin", "devs")
+    security.assign("admin", "devs", "alice")
+    security.grant("admin", "read", "devs")
+    security.grant("admin", "repo#edit", "devs", "Environments/team/apps")
+    assert security.has("alice", "repo#edit", "Environments/team/apps")
+
+    repository.rename("Environments/team", "squad", "admin")
+    # the snapshot is refreshed once the move has committed, not a second later
+    assert security.has("alice", "repo#edit", "Environments/squad/apps")
+    assert not security.has("alice", "repo#edit", "Environments/team/apps")
+    assert set(security.store.load().grants) == {"", "Environments/squad/apps"}
+
+    with pytest.raises(Conflict):  # a move refused: the grants stay where they are
+        repository.move("Environments/squad", "Environments/other", "admin")
+    assert set(security.store.load().grants) == {"", "Environments/squad/apps"}
+
+    repository.delete("Environments/squad", "admin")
+    assert set(security.store.load().grants) == {""}
+    assert not security.has("alice", "repo#edit", "Environments/squad/apps")
