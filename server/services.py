@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from .config import ServerConfig
@@ -57,7 +57,7 @@ class Services:
     audit: Audit
     exchange: Exchange | None = None
     gc: garbage.GarbageCollector | None = None
-    mode: ServerMode = field(default_factory=ServerMode)
+    mode: ServerMode | None = None
     pipelines: Pipelines | None = None
     notifier: Notifier | None = None
     reports: Reports | None = None
@@ -86,6 +86,8 @@ def build_services(config: ServerConfig) -> Services:
     # Grants set on directories follow them when they move and go when they are deleted, in the same transaction.
     repository.listeners.append(grants)
     grants.changed = security.invalidate
+    # A login cached on this server holds only while the snapshot (which sees every server's changes) agrees.
+    users.current_hash = security.password_hash
     rules = load_rules(config.home, types)
     tasks = TaskStore(db)
     notifier = Notifier(repository, types, tasks, config.home)
@@ -111,7 +113,7 @@ def build_services(config: ServerConfig) -> Services:
                     task_views=TaskViews(tasks, task_engine), controls=ControlTasks(repository, types, tasks),
                     security=security, policy=policy, audit=Audit(db, config.log_dir), gc=collector,
                     exchange=exchange, pipelines=Pipelines(repository, types), reports=Reports(repository, types, tasks),
-                    notifier=notifier)
+                    notifier=notifier, mode=ServerMode(db))
 
 
 def _seconds(props: dict, key: str, default: float) -> float:

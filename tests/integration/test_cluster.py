@@ -1,0 +1,105 @@
+"""Several servers, one repository: what one server changes holds on the others (issue 12). Two servers share a
+real PostgreSQL database, artifacts stored in it (`artifacts.store = database`)."""
+
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.integration.helpers import path, unique
+from tests.support.postgres import PostgresServer
+from tests.support.server import ServerProcess
+
+SNAPSHOT = 1.2  # every server reloads what it caches of the shared state at least every second
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    pg = PostgresServer().start()
+    conf = {"repository.database.url": pg.create_database("cluster"), "artifacts.store": "database"}
+    first = ServerProcess(tmp_path_factory.mktemp("a") / "home", conf=conf).start()
+    second = ServerProcess(tmp_path_factory.mktemp("b") / "home", conf=conf)
+    (second.home / "conf").mkdir(parents=True, exist_ok=True)
+    (second.home / "conf" / "repository.key").write_bytes((first.home / "conf" / "repository.key").read_bytes())
+    second.start()
+    yield first, second
+    second.stop()
+    first.stop()
+    pg.stop()
+
+
+def as_user(server, name: str, password: str) -> requests.Session:
+    session = requests.Session()
+    session.auth = (name, password)
+    return session
+
+
+def status(server, name: str, password: str) -> int:
+    return as_user(server, name, password).get(server.url + "/server/info").status_code
+
+
+def test_a_changed_password_is_refused_on_every_server_within_a_second(servers):
+    a, b = servers
+    name = unique("user")
+    assert a.session().post(f"{a.url}/security/user/{name}", json={"password": "old-pw", "admin": True}).ok
+    time.sleep(SNAPSHOT)  # until b's snapshot knows the new admin
+    assert [status(s, name, "old-pw") for s in servers] == [200, 200]  # each server caches the login
+    assert as_user(a, name, "old-pw").put(f"{a.url}/security/user/{name}", json={"password": "new-pw"}).ok
+    time.sleep(SNAPSHOT)
+    assert [status(s, name, "old-pw") for s in servers] == [401, 401]
+    assert [status(s, name, "new-pw") for s in servers] == [200, 200]
+
+
+def test_a_deleted_user_is_refused_on_every_server_even_when_made_again(servers):
+    a, b = servers
+    name = unique("user")
+    admin = a.session()
+    assert admin.post(f"{a.url}/security/user/{name}", json={"password": "first-pw", "admin": True}).ok
+    time.sleep(SNAPSHOT)
+    assert status(b, name, "first-pw") == 200
+    assert admin.delete(f"{a.url}/security/user/{name}").ok
+    time.sleep(SNAPSHOT)
+    assert status(b, name, "first-pw") == 401
+    # A new admin of the same name: the old password is no good anywhere.
+    assert admin.post(f"{a.url}/security/user/{name}", json={"password": "second-pw", "admin": True}).ok
+    time.sleep(SNAPSHOT)
+    assert [status(s, name, "first-pw") for s in servers] == [401, 401]
+    assert status(b, name, "second-pw") == 200
+
+
+def test_maintenance_mode_started_on_one_server_holds_on_every_server(servers):
+    a, b = servers
+    ci_id = f"Environments/{unique('maint')}"
+    assert a.session().post(a.url + "/server/maintenance/start").status_code == 204
+    try:
+        time.sleep(SNAPSHOT)
+        state = b.session().get(b.url + "/server/state").json()
+        assert state["current-mode"] == "MAINTENANCE" and state["maintenanceBy"] == "admin"
+        refused = b.session().post(f"{b.url}/repository/ci/{ci_id}", json={"id": ci_id, "type": "udm.Dictionary"})
+        assert refused.status_code == 503
+        assert refused.json()["message"].startswith("The server is in maintenance mode: POST /repository/ci/")
+    finally:
+        assert b.session().post(b.url + "/server/maintenance/stop").status_code == 204
+    time.sleep(SNAPSHOT)
+    created = a.session().post(f"{a.url}/repository/ci/{ci_id}", json={"id": ci_id, "type": "udm.Dictionary"})
+    assert created.status_code == 200, created.text
+
+
+def test_simultaneous_creates_of_one_id_are_a_conflict_never_a_500(servers):
+    sessions = [(s, s.session()) for s in servers]
+    for _ in range(20):
+        ci_id = f"Environments/{unique('race')}"
+        statuses, start = [], threading.Barrier(len(sessions))
+
+        def create(server, session):
+            start.wait()
+            statuses.append(session.post(f"{server.url}/repository/ci/{path(ci_id)}",
+                                         json={"id": ci_id, "type": "udm.Dictionary"}).status_code)
+
+        threads = [threading.Thread(target=create, args=pair) for pair in sessions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(statuses) == [200, 409], statuses
