@@ -23,7 +23,7 @@ from .maintenance.mode import ServerMode
 from .packages.archives import ArchiveLimits
 from .packages.limits import PackageLimits
 from .packages.service import PackageService
-from .repository.artifacts import ArtifactStore
+from .repository.artifacts import ArtifactStore, DatabaseArtifactStore
 from .repository.service import Repository
 from .security.audit import Audit
 from .security.policy import Policy
@@ -73,7 +73,8 @@ def build_services(config: ServerConfig) -> Services:
     secrets = Secrets.from_home(config.conf_dir)
     limits = PackageLimits.from_properties(config.properties)
     # The same node name as the task engine's: this server, whatever else shares the database.
-    artifacts = ArtifactStore(config.artifacts_dir, db, node=f"{socket.gethostname()}:{config.home.resolve()}")
+    store = DatabaseArtifactStore if config.artifacts_store == "database" else ArtifactStore
+    artifacts = store(config.artifacts_dir, db, node=f"{socket.gethostname()}:{config.home.resolve()}")
     if artifacts.forget_interrupted():
         log.info("Forgot the uploads in flight that ended with this server's previous run")
     repository = Repository(db, types, secrets, artifacts, check_file=ArchiveLimits(types, limits).check)

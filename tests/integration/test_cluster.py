@@ -1,15 +1,18 @@
 """Several servers, one repository: what one server changes holds on the others (issue 12). Two servers share a
 real PostgreSQL database, artifacts stored in it (`artifacts.store = database`)."""
 
+import json
 import threading
 import time
 
 import pytest
 import requests
 
-from tests.integration.helpers import path, unique
+from tests.conftest import Api
+from tests.integration.helpers import create, path, unique
+from tests.integration.tasks_helpers import create_all, run
 from tests.support.postgres import PostgresServer
-from tests.support.server import ServerProcess
+from tests.support.server import ACCEPT_JSON, ServerProcess
 
 SNAPSHOT = 1.2  # every server reloads what it caches of the shared state at least every second
 
@@ -103,3 +106,33 @@ def test_simultaneous_creates_of_one_id_are_a_conflict_never_a_500(servers):
         for t in threads:
             t.join()
         assert sorted(statuses) == [200, 409], statuses
+
+
+def test_an_artifact_uploaded_on_one_server_downloads_and_deploys_from_another(servers, tmp_path):
+    a, b = servers
+    api_a, api_b = Api(a), Api(b)
+    content = bytes(range(256)) * 8192 + b"shared\n"  # 2 MiB and a bit: three chunks
+    app = create(api_a, f"Applications/{unique('app')}", "udm.Application")["id"]
+    version = create(api_a, f"{app}/1.0", "udm.DeploymentPackage")["id"]
+    target = tmp_path / "deployed" / "app.bin"
+    ci = {"id": f"{version}/app", "type": "file.File", "targetPath": str(target.parent)}
+    uploaded = requests.post(f"{a.url}/repository/ci/{version}/app", auth=("admin", "admin"), headers=ACCEPT_JSON,
+                             files={"configurationItem": (None, json.dumps(ci), "application/json"),
+                                    "fileData": ("app.bin", content, "application/octet-stream")})
+    assert uploaded.status_code == 200, uploaded.text
+    downloaded = requests.get(f"{b.url}/repository/artifact/{version}/app", auth=("admin", "admin"))
+    assert downloaded.status_code == 200 and downloaded.content == content
+    # A deployment started on the other server deploys the file.
+    host, env = f"Infrastructure/{unique('local')}", f"Environments/{unique('env')}"
+    create_all(api_b, [{"id": host, "type": "overthere.LocalHost", "os": "UNIX"},
+                       {"id": env, "type": "udm.Environment", "members": [host]}])
+    prepared = api_b.get("/deployment/prepare/initial", params={"version": version, "environment": env}).json()
+    deployment = api_b.post("/deployment/prepare/deployeds", json=prepared).json()
+    assert [d["type"] for d in deployment["deployeds"]] == ["file.DeployedFile"], deployment
+    task_id = api_b.post("/deployment", json=deployment).json()["string"]
+    assert run(api_b, task_id)["state"] == "EXECUTED"
+    assert target.read_bytes() == content
+    # Both servers count the one stored file.
+    for server in servers:
+        state = server.session().get(server.url + "/server/state").json()
+        assert state["artifactFiles"] >= 1 and state["artifactBytes"] >= len(content)

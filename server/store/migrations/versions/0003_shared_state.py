@@ -1,4 +1,5 @@
-"""State every server sharing the database agrees on: maintenance mode is a row.
+"""State every server sharing the database agrees on: maintenance mode is a row, and artifact content may be kept
+in the database (`artifacts.store = database`).
 
 Revision ID: 0003
 Revises: 0002
@@ -20,6 +21,20 @@ def upgrade() -> None:
         sa.Column("since", sa.String(length=32), nullable=False),
         sa.Column("started_by", sa.String(length=255), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "artifact_contents",
+        sa.Column("sha1", sa.String(length=40), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("stored_at", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("sha1"),
+    )
+    op.create_table(
+        "artifact_chunks",
+        sa.Column("sha1", sa.String(length=40), nullable=False),
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("sha1", "seq"),
     )
 
 
