@@ -32,6 +32,9 @@ repository.database.url=
 # repository/artifacts. Several servers on one database need database, or a folder they all share.
 artifacts.store=file
 artifacts.path=
+# Folder (relative to the home) of exported archives and of archives imported by name; servers sharing a
+# database should share it too.
+export.path=export
 # Folder (relative to the home) holding packages that can be imported by name.
 importable.packages.path=importablePackages
 # Password of the admin user, used only when the server initialises its repository.
@@ -102,6 +105,12 @@ class ServerConfig:
         configured = str((self.properties or {}).get("artifacts.path") or "").strip()
         if not configured:
             return self.repository_dir / "artifacts"
+        return Path(configured) if Path(configured).is_absolute() else self.home / configured
+
+    @property
+    def export_dir(self) -> Path:
+        """The export folder (`export.path`, relative to the home): archives exported and imported by name."""
+        configured = str((self.properties or {}).get("export.path") or "").strip() or "export"
         return Path(configured) if Path(configured).is_absolute() else self.home / configured
 
     @property

@@ -100,7 +100,7 @@ def build_services(config: ServerConfig) -> Services:
                              shutdown_timeout=_seconds(props, "task.shutdown.timeout", 5.0),
                              abort_grace=_seconds(props, "task.abort.grace", 5.0))
     deployments = DeploymentService(repository, types, secrets, rules, tasks, task_engine)
-    exchange = Exchange(repository, tasks, config.home, packages.limits)
+    exchange = Exchange(repository, tasks, config.home, packages.limits, export_dir=config.export_dir)
     for step_type in Exchange.STEP_TYPES:
         task_engine.server_steps[step_type] = exchange.run_step
     policy = Policy(security, repository, types, tasks)

@@ -1,5 +1,5 @@
 """Several servers, one repository: what one server changes holds on the others (issue 12). Two servers share a
-real PostgreSQL database, artifacts stored in it (`artifacts.store = database`)."""
+real PostgreSQL database, artifacts stored in it (`artifacts.store = database`), and one export folder."""
 
 import json
 import threading
@@ -20,7 +20,9 @@ SNAPSHOT = 1.2  # every server reloads what it caches of the shared state at lea
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     pg = PostgresServer().start()
-    conf = {"repository.database.url": pg.create_database("cluster"), "artifacts.store": "database"}
+    shared = tmp_path_factory.mktemp("shared")  # a folder every server mounts
+    conf = {"repository.database.url": pg.create_database("cluster"), "artifacts.store": "database",
+            "export.path": str(shared / "export")}
     first = ServerProcess(tmp_path_factory.mktemp("a") / "home", conf=conf).start()
     second = ServerProcess(tmp_path_factory.mktemp("b") / "home", conf=conf)
     (second.home / "conf").mkdir(parents=True, exist_ok=True)
@@ -136,3 +138,16 @@ def test_an_artifact_uploaded_on_one_server_downloads_and_deploys_from_another(s
     for server in servers:
         state = server.session().get(server.url + "/server/state").json()
         assert state["artifactFiles"] >= 1 and state["artifactBytes"] >= len(content)
+
+
+def test_an_archive_exported_on_one_server_downloads_from_another(servers):
+    a, b = servers
+    api_a, api_b = Api(a), Api(b)
+    env = create(api_a, f"Environments/{unique('exported')}", "udm.Environment")["id"]
+    exported = api_a.post(f"/repository/export/{env}", headers=ACCEPT_JSON)
+    assert exported.status_code == 200, exported.text
+    assert run(api_a, exported.json()["string"])["state"] == "EXECUTED"
+    name = exported.json()["file"]
+    downloaded = api_b.get(f"/repository/export-file/{name}")
+    assert downloaded.status_code == 200, downloaded.text
+    assert downloaded.content.startswith(b"PK")
