@@ -1,9 +1,11 @@
 """Several servers, one repository: what one server changes holds on the others (issue 12). Two servers share a
 real PostgreSQL database, artifacts stored in it (`artifacts.store = database`), and one export folder."""
 
+import io
 import json
 import threading
 import time
+import zipfile
 
 import pytest
 import requests
@@ -124,6 +126,10 @@ def test_an_artifact_uploaded_on_one_server_downloads_and_deploys_from_another(s
     assert uploaded.status_code == 200, uploaded.text
     downloaded = requests.get(f"{b.url}/repository/artifact/{version}/app", auth=("admin", "admin"))
     assert downloaded.status_code == 200 and downloaded.content == content
+    dar = requests.get(f"{b.url}/package/export/{version}", auth=("admin", "admin"))
+    assert dar.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(dar.content)) as archive:
+        assert content in [archive.read(member) for member in archive.namelist()]
     # A deployment started on the other server deploys the file.
     host, env = f"Infrastructure/{unique('local')}", f"Environments/{unique('env')}"
     create_all(api_b, [{"id": host, "type": "overthere.LocalHost", "os": "UNIX"},
@@ -140,14 +146,24 @@ def test_an_artifact_uploaded_on_one_server_downloads_and_deploys_from_another(s
         assert state["artifactFiles"] >= 1 and state["artifactBytes"] >= len(content)
 
 
-def test_an_archive_exported_on_one_server_downloads_from_another(servers):
+def test_an_archive_exported_on_one_server_imports_on_another(servers):
+    """The export reads the artifact from the database, the import on the other server stores it there again."""
     a, b = servers
     api_a, api_b = Api(a), Api(b)
-    env = create(api_a, f"Environments/{unique('exported')}", "udm.Environment")["id"]
-    exported = api_a.post(f"/repository/export/{env}", headers=ACCEPT_JSON)
+    app = create(api_a, f"Applications/{unique('exported')}", "udm.Application")["id"]
+    version = create(api_a, f"{app}/1.0", "udm.DeploymentPackage")["id"]
+    ci = {"id": f"{version}/app", "type": "file.File"}
+    assert requests.post(f"{a.url}/repository/ci/{version}/app", auth=("admin", "admin"), headers=ACCEPT_JSON,
+                         files={"configurationItem": (None, json.dumps(ci), "application/json"),
+                                "fileData": ("app.bin", b"exported content", "application/octet-stream")}).ok
+    exported = api_a.post(f"/repository/export/{app}", headers=ACCEPT_JSON)
     assert exported.status_code == 200, exported.text
     assert run(api_a, exported.json()["string"])["state"] == "EXECUTED"
     name = exported.json()["file"]
     downloaded = api_b.get(f"/repository/export-file/{name}")
-    assert downloaded.status_code == 200, downloaded.text
-    assert downloaded.content.startswith(b"PK")
+    assert downloaded.status_code == 200 and downloaded.content.startswith(b"PK"), downloaded.text
+    assert api_b.delete(f"/repository/ci/{app}").status_code == 204
+    imported = api_b.post("/repository/import", params={"archive": name}, headers=ACCEPT_JSON)
+    assert imported.status_code == 200, imported.text
+    assert run(api_b, imported.json()["string"])["state"] == "EXECUTED"
+    assert api_a.get(f"/repository/artifact/{version}/app").content == b"exported content"
