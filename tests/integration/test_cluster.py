@@ -12,7 +12,7 @@ import requests
 
 from tests.conftest import Api
 from tests.integration.helpers import create, path, unique
-from tests.integration.tasks_helpers import create_all, run
+from tests.integration.tasks_helpers import create_all, run, wait_state
 from tests.support.postgres import PostgresServer
 from tests.support.server import ACCEPT_JSON, ServerProcess
 
@@ -167,3 +167,40 @@ def test_an_archive_exported_on_one_server_imports_on_another(servers):
     assert imported.status_code == 200, imported.text
     assert run(api_b, imported.json()["string"])["state"] == "EXECUTED"
     assert api_a.get(f"/repository/artifact/{version}/app").content == b"exported content"
+
+
+def upload(server, ci_id: str, content: bytes) -> requests.Response:
+    ci = {"id": ci_id, "type": "file.File"}
+    return requests.post(f"{server.url}/repository/ci/{path(ci_id)}", auth=("admin", "admin"), headers=ACCEPT_JSON,
+                         files={"configurationItem": (None, json.dumps(ci), "application/json"),
+                                "fileData": ("same.bin", content, "application/octet-stream")})
+
+
+def test_the_same_content_uploaded_on_two_servers_at_once_is_stored_once_and_collected_from_either(servers):
+    a, b = servers
+    api_a = Api(a)
+    app = create(api_a, f"Applications/{unique('same')}", "udm.Application")["id"]
+    version = create(api_a, f"{app}/1.0", "udm.DeploymentPackage")["id"]
+    for round_ in range(5):
+        content = f"same content {unique()}".encode() * 100_000  # two chunks
+        statuses, start = [], threading.Barrier(2)
+
+        def send(server, name):
+            start.wait()
+            statuses.append(upload(server, f"{version}/{name}", content).status_code)
+
+        threads = [threading.Thread(target=send, args=(s, f"f{round_}{i}")) for i, s in enumerate(servers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert statuses == [200, 200], statuses
+        assert requests.get(f"{b.url}/repository/artifact/{version}/f{round_}0", auth=("admin", "admin")).content \
+            == content
+    # Deleted on one server, collected by the other.
+    before = a.session().get(a.url + "/server/state").json()["artifactFiles"]
+    assert api_a.delete(f"/repository/ci/{version}").status_code == 204
+    task = b.session().post(b.url + "/server/gc", headers=ACCEPT_JSON)
+    assert task.status_code == 200, task.text
+    assert wait_state(Api(b), task.json()["string"])["state"] in ("EXECUTED", "DONE")
+    assert a.session().get(a.url + "/server/state").json()["artifactFiles"] <= before - 5
