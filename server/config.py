@@ -27,6 +27,14 @@ http.context.root=/
 # Repository database (SQLAlchemy URL). The default is the embedded SQLite database in repository/.
 # Shared mode: postgresql://user:password@host/dbname
 repository.database.url=
+# Where artifact files are kept: file (a folder, artifacts.path) or database (in the repository database, so that
+# every server sharing it reads every file). artifacts.path is relative to the home; the default is
+# repository/artifacts. Several servers on one database need database, or a folder they all share.
+artifacts.store=file
+artifacts.path=
+# Folder (relative to the home) of exported archives and of archives imported by name; servers sharing a
+# database should share it too.
+export.path=export
 # Folder (relative to the home) holding packages that can be imported by name.
 importable.packages.path=importablePackages
 # Password of the admin user, used only when the server initialises its repository.
@@ -92,7 +100,26 @@ class ServerConfig:
 
     @property
     def artifacts_dir(self) -> Path:
-        return self.repository_dir / "artifacts"
+        """Where artifact files are stored (`artifacts.path`: a folder servers share), or received first when they
+        are stored in the database."""
+        configured = str((self.properties or {}).get("artifacts.path") or "").strip()
+        if not configured:
+            return self.repository_dir / "artifacts"
+        return Path(configured) if Path(configured).is_absolute() else self.home / configured
+
+    @property
+    def export_dir(self) -> Path:
+        """The export folder (`export.path`, relative to the home): archives exported and imported by name."""
+        configured = str((self.properties or {}).get("export.path") or "").strip() or "export"
+        return Path(configured) if Path(configured).is_absolute() else self.home / configured
+
+    @property
+    def artifacts_store(self) -> str:
+        """`file` (the default) or `database` (`artifacts.store`)."""
+        kind = str((self.properties or {}).get("artifacts.store") or "file").strip().lower()
+        if kind not in ("file", "database"):
+            raise SystemExit(f"deployit.conf: artifacts.store must be file or database, not '{kind}'.")
+        return kind
 
     @property
     def plugins_dir(self) -> Path:

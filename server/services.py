@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from .config import ServerConfig
@@ -23,7 +23,7 @@ from .maintenance.mode import ServerMode
 from .packages.archives import ArchiveLimits
 from .packages.limits import PackageLimits
 from .packages.service import PackageService
-from .repository.artifacts import ArtifactStore
+from .repository.artifacts import ArtifactStore, DatabaseArtifactStore
 from .repository.service import Repository
 from .security.audit import Audit
 from .security.policy import Policy
@@ -57,7 +57,7 @@ class Services:
     audit: Audit
     exchange: Exchange | None = None
     gc: garbage.GarbageCollector | None = None
-    mode: ServerMode = field(default_factory=ServerMode)
+    mode: ServerMode | None = None
     pipelines: Pipelines | None = None
     notifier: Notifier | None = None
     reports: Reports | None = None
@@ -73,7 +73,8 @@ def build_services(config: ServerConfig) -> Services:
     secrets = Secrets.from_home(config.conf_dir)
     limits = PackageLimits.from_properties(config.properties)
     # The same node name as the task engine's: this server, whatever else shares the database.
-    artifacts = ArtifactStore(config.artifacts_dir, db, node=f"{socket.gethostname()}:{config.home.resolve()}")
+    store = DatabaseArtifactStore if config.artifacts_store == "database" else ArtifactStore
+    artifacts = store(config.artifacts_dir, db, node=f"{socket.gethostname()}:{config.home.resolve()}")
     if artifacts.forget_interrupted():
         log.info("Forgot the uploads in flight that ended with this server's previous run")
     repository = Repository(db, types, secrets, artifacts, check_file=ArchiveLimits(types, limits).check)
@@ -86,6 +87,8 @@ def build_services(config: ServerConfig) -> Services:
     # Grants set on directories follow them when they move and go when they are deleted, in the same transaction.
     repository.listeners.append(grants)
     grants.changed = security.invalidate
+    # A login cached on this server holds only while the snapshot (which sees every server's changes) agrees.
+    users.current_hash = security.password_hash
     rules = load_rules(config.home, types)
     tasks = TaskStore(db)
     notifier = Notifier(repository, types, tasks, config.home)
@@ -97,7 +100,7 @@ def build_services(config: ServerConfig) -> Services:
                              shutdown_timeout=_seconds(props, "task.shutdown.timeout", 5.0),
                              abort_grace=_seconds(props, "task.abort.grace", 5.0))
     deployments = DeploymentService(repository, types, secrets, rules, tasks, task_engine)
-    exchange = Exchange(repository, tasks, config.home, packages.limits)
+    exchange = Exchange(repository, tasks, config.home, packages.limits, export_dir=config.export_dir)
     for step_type in Exchange.STEP_TYPES:
         task_engine.server_steps[step_type] = exchange.run_step
     policy = Policy(security, repository, types, tasks)
@@ -111,7 +114,7 @@ def build_services(config: ServerConfig) -> Services:
                     task_views=TaskViews(tasks, task_engine), controls=ControlTasks(repository, types, tasks),
                     security=security, policy=policy, audit=Audit(db, config.log_dir), gc=collector,
                     exchange=exchange, pipelines=Pipelines(repository, types), reports=Reports(repository, types, tasks),
-                    notifier=notifier)
+                    notifier=notifier, mode=ServerMode(db))
 
 
 def _seconds(props: dict, key: str, default: float) -> float:

@@ -192,7 +192,7 @@ class MaintenanceMiddleware:
         self.app, self.mode, self.find_route, self.prefix = app, mode, find_route, find_route.prefix
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not self.mode.maintenance or scope.get("method") not in CHANGING_METHODS:
+        if scope["type"] != "http" or scope.get("method") not in CHANGING_METHODS or not self.mode.maintenance:
             return await self.app(scope, receive, send)
         route, _ = self.find_route(scope)
         endpoint = getattr(route, "endpoint", None)

@@ -274,7 +274,7 @@ async def download_artifact(request: Request):
     if found is None:
         raise NotFound(f"CI {ci_id} has no artifact file.")
     sha1, filename, size = found
-    handle = repo.artifacts.open(sha1)
+    handle = await call(repo.artifacts.open, sha1)  # the database store asks the database
 
     def chunks():
         with handle:

@@ -20,7 +20,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import Conflict
-from ..maintenance.gc import artifact_usage
 from .common import call, created_task, no_content, ok, services, user
 from .guard import audit, needs
 
@@ -33,7 +32,7 @@ def allowed_in_maintenance(handler):
 @needs("login")
 async def state(request: Request):
     svc = services(request)
-    files, size = await call(artifact_usage, svc.repository.artifacts.root)
+    files, size = await call(svc.repository.artifacts.usage)
     return ok({"current-mode": svc.mode.mode, "maintenanceSince": svc.mode.since, "maintenanceBy": svc.mode.by,
                "artifactFiles": files, "artifactBytes": size}, "server-state")
 

@@ -12,7 +12,6 @@ record the commands they run while these run (server/engine/leftovers.py).
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import threading
@@ -93,9 +92,9 @@ class Resolver:
         props = values.to_json(desc, {}) if desc is not None else {}
         return dict({"id": SERVER_HOST_ID, "type": "overthere.LocalHost"}, **props)
 
-    def artifact_path(self, ci_id: str, work_dir: Path | None = None) -> Path:
-        """The file of an artifact CI (or of a deployed's deployable), under its own file name: a link
-        (or copy) in the step's work folder of the content-addressed file in the artifact store."""
+    def artifact_path(self, ci_id: str, work_dir: Path) -> Path:
+        """The file of an artifact CI (or of a deployed's deployable), under its own file name in the step's work
+        folder: a link (or copy) of the file in the artifact store, or a copy streamed from the database."""
         found = self.repository.artifact_file(ci_id)
         if found is None:
             deployable = None
@@ -112,19 +111,14 @@ class Resolver:
                 found = self.repository.artifact_file(deployable)
         if found is None:
             raise StepFailed(f"Artifact {ci_id} has no file in the repository.")
-        path = self.repository.artifacts.path(found[0])
-        if not path.exists():
+        store = self.repository.artifacts
+        if not store.exists(found[0]):
             raise StepFailed(f"The file of artifact {ci_id} ({found[1]}) is missing from the artifact store.")
-        if work_dir is None:
-            return path
         name = Path(found[1] or "").name or Path(ci_id).name or found[0]
         work_dir.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="artifact-", dir=work_dir))
         named = folder / name
-        try:
-            os.link(path, named)
-        except OSError:
-            shutil.copyfile(path, named)
+        store.place(found[0], named)  # a link to the stored file, or a copy streamed from the database
         return named
 
 

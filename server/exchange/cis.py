@@ -82,7 +82,8 @@ def export(repository: Repository, root: str | None, target: Path, user: str, lo
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(MANIFEST, json.dumps(manifest, indent=1))
             for sha1 in sorted(files):
-                archive.write(repository.artifacts.path(sha1), ARTIFACTS + sha1)
+                with repository.artifacts.local(sha1) as stored:
+                    archive.write(stored, ARTIFACTS + sha1)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)

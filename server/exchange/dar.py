@@ -95,11 +95,11 @@ class DarWriter:
             sha1, filename, _ = found
             path = f"{folder}/{filename or rec.name}"
             elem.set("file", path)
-            stored = self.repository.artifacts.path(sha1)
-            if self.types.is_a(rec.type, "udm.FolderArtifact"):
-                self._folder(archive, stored, path)
-            else:
-                archive.write(stored, path)
+            with self.repository.artifacts.local(sha1) as stored:
+                if self.types.is_a(rec.type, "udm.FolderArtifact"):
+                    self._folder(archive, stored, path)
+                else:
+                    archive.write(stored, path)
         containments = self._properties(elem, rec)
         children = self.repository.children(rec.id)
         for prop in containments:

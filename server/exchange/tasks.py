@@ -1,7 +1,8 @@
 """Export and import as tasks of the engine: one step of type `export-cis` or `import-cis`, run on the
 server by `Exchange.run_step` (registered in the engine's `server_steps`).
 
-Export files go to `<home>/export/<Root>-<yyyyMMddTHHmmss>.zip` (or to another folder given as
+Export files go to `<home>/export/<Root>-<yyyyMMddTHHmmss>.zip` (the export folder is `export.path` when set: a
+folder servers sharing a database share, so that each reads the others' archives) (or to another folder given as
 `exportDir`: relative to `<home>/export`, or absolute for admins); the file name is chosen when the task is
 created and is in its metadata (`exportFile`). Import archives are read from `<home>/export/` by name
 (uploaded ones are saved there first).
@@ -36,12 +37,13 @@ def _block(description: str, step: dict) -> dict:
 class Exchange:
     STEP_TYPES = ("export-cis", "import-cis")
 
-    def __init__(self, repository, store, home: Path, limits=None):
+    def __init__(self, repository, store, home: Path, limits=None, export_dir: Path | None = None):
         self.repository, self.store, self.home, self.limits = repository, store, Path(home), limits
+        self._export_dir = export_dir
 
     @property
     def export_dir(self) -> Path:
-        return self.home / "export"
+        return self._export_dir or self.home / "export"
 
     def _inside(self, path: Path, what: str) -> Path:
         base = self.export_dir.resolve()

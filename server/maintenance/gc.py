@@ -15,7 +15,8 @@ A file is kept when
 - it is an upload in flight: registered in the database by the server receiving it, from before its file
   is written until the transaction storing its CI committed or failed (server/repository/artifacts.py);
 - optionally, it is younger than `gc.grace.seconds` in deployit.conf (default 0: no such rule).
-Temporary `.upload-*` files of uploads no longer in flight (interrupted ones) are removed too.
+Temporary `.upload-*` files of uploads no longer in flight (interrupted ones) are removed too. With
+`artifacts.store = database` the same rules apply to the contents stored in the database (`_collect_rows`).
 
 Taking a file away is safe against an upload of the same content meanwhile: the file is moved aside
 (`.collect-<sha1>`), then the database is asked again whether a CI or an upload in flight has it: if so it
@@ -70,21 +71,6 @@ def _strings(value, out: set) -> None:
             _strings(v, out)
 
 
-def artifact_usage(root: Path) -> tuple[int, int]:
-    """(files, bytes) of the artifact store."""
-    files = size = 0
-    if root.exists():
-        for shard in root.iterdir():
-            if shard.is_dir():
-                for path in shard.iterdir():
-                    try:
-                        size += path.stat().st_size
-                        files += 1
-                    except OSError:
-                        pass
-    return files, size
-
-
 class GarbageCollector:
     def __init__(self, artifacts, task_store, grace_seconds: float = DEFAULT_GRACE):
         self.artifacts, self.task_store = artifacts, task_store
@@ -112,6 +98,8 @@ class GarbageCollector:
 
     # -- collecting ----------------------------------------------------------------------------
     def collect(self, say=lambda line: None, cancel=None) -> Result:
+        if self.artifacts.in_database:
+            return self._collect_rows(say, cancel)
         started = time.time()
         root = self.artifacts.root
         # Listed before reading what is in use: a file listed here was registered before it was written.
@@ -135,12 +123,44 @@ class GarbageCollector:
                 result.kept += 1
             elif not self._young(path, started, result):
                 self._take_away(path, sha1, result, say)
+        self._temps(temps, uploading, started, result, say)
+        return result
+
+    def _collect_rows(self, say, cancel) -> Result:
+        """The same rules for content kept in the database (`artifacts.store = database`): each content no longer
+        needed is deleted with its row locked, after a second look (see `DatabaseArtifactStore.discard`)."""
+        started = time.time()
+        root = self.artifacts.root
+        stored = self.artifacts.contents()  # listed before reading what is in use, as the files are
+        temps = sorted(p for p in root.iterdir() if p.name.startswith(TEMP_PREFIX)) if root.exists() else []
+        live = self.live()
+        uploading = self.artifacts.in_flight()[0]
+        result = Result()
+        for sha1, stored_at in stored:
+            if cancel is not None and cancel.is_set():
+                raise StepAborted("Garbage collection was aborted; the files freed so far stay freed.")
+            if sha1 in live:
+                result.kept += 1
+            elif self.grace > 0 and started - stored_at < self.grace:
+                result.young += 1
+            else:
+                size = self.artifacts.discard(sha1, self._needed_now)
+                if size is None:
+                    result.kept += 1
+                else:
+                    result.files += 1
+                    result.bytes += size
+                    say(f"Deleted {sha1} ({size} bytes)")
+        self._temps(temps, uploading, started, result, say)
+        return result
+
+    def _temps(self, temps: list[Path], uploading: set, started: float, result: Result, say) -> None:
+        """Temporary files of uploads no longer in flight (interrupted) go."""
         for path in temps:
             if path.name[len(TEMP_PREFIX):] in uploading:
                 result.kept += 1
             elif not self._young(path, started, result):
                 self._delete(path, result, say, "interrupted upload ")
-        return result
 
     def _young(self, path: Path, started: float, result: Result) -> bool:
         if self.grace <= 0:

@@ -129,6 +129,10 @@ class Security:
         with self._lock:
             self._snap = None
 
+    def password_hash(self, user: str) -> str | None:
+        """The user's password hash as of the snapshot (None: no such user)."""
+        return self.checker().snap.passwords.get(user)
+
     # -- checks --------------------------------------------------------------------------------
     def has(self, user: str, permission: str, ci_id: str | None = None) -> bool:
         return self.checker().has(user, permission, ci_id.strip("/") if ci_id else None)

@@ -24,6 +24,7 @@ class Snapshot:
     """Everything a permission check needs, read at once."""
     users: frozenset = frozenset()
     admins: frozenset = frozenset()                       # users with the admin flag
+    passwords: dict = field(default_factory=dict)        # user -> password hash (ends logins cached before a change)
     principals: dict = field(default_factory=dict)       # role -> frozenset of principals
     roles_of: dict = field(default_factory=dict)         # principal -> frozenset of roles
     grants: dict = field(default_factory=dict)           # ci_id ("" global) -> {role: frozenset of permissions}
@@ -49,7 +50,7 @@ class SecurityStore:
     # -- reading -------------------------------------------------------------------------------
     def load(self) -> Snapshot:
         with self.db.read() as conn:
-            user_rows = conn.execute(select(users.c.username, users.c.admin)).all()
+            user_rows = conn.execute(select(users.c.username, users.c.admin, users.c.password_hash)).all()
             role_names = [r.name for r in conn.execute(select(roles.c.name))]
             assignments = conn.execute(select(role_principals.c.role, role_principals.c.principal)).all()
             grant_rows = conn.execute(select(role_permissions)).all()
@@ -64,6 +65,7 @@ class SecurityStore:
         return Snapshot(
             users=frozenset(r.username for r in user_rows),
             admins=frozenset(r.username for r in user_rows if r.admin),
+            passwords={r.username: r.password_hash for r in user_rows},
             principals={k: frozenset(v) for k, v in principals.items()},
             roles_of={k: frozenset(v) for k, v in roles_of.items()},
             grants={ci: {role: frozenset(p) for role, p in by_role.items()} for ci, by_role in grants.items()})

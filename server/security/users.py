@@ -1,7 +1,10 @@
 """The internal user store: users with passwords hashed by scrypt (salted, deliberately slow).
 
 Basic auth sends the password with every request, so a verified (user, password) pair is cached
-in memory, keyed by a fast digest; the cache entry goes when the user's password changes.
+in memory, keyed by a fast digest, with the password hash it was verified against. An entry holds only
+while that hash is still the user's current one (`current_hash`: the security snapshot, reloaded at least
+every second), so a password changed or a user deleted (or made again) on any server sharing the
+database ends it on every server within a second.
 """
 
 from __future__ import annotations
@@ -43,9 +46,12 @@ def verify_password(password: str, stored: str) -> bool:
 class UserStore:
     def __init__(self, db: Database):
         self.db = db
-        self._verified: dict[str, bytes] = {}
+        self._verified: dict[str, tuple[bytes, str]] = {}
         self._pepper = os.urandom(16)
         self._lock = threading.Lock()
+        # username -> its current password hash or None, as every server sees it (set by the wiring to the
+        # security snapshot); without it the cache holds until a change made through this server.
+        self.current_hash = None
 
     def ensure_admin(self, password: str) -> bool:
         """Create the `admin` user on first start; True when it was created."""
@@ -65,7 +71,10 @@ class UserStore:
         """True when these credentials were verified before and not changed since (no hashing)."""
         key = self._cache_key(username, password)
         with self._lock:
-            return hmac.compare_digest(self._verified.get(username, b""), key)
+            cached_key, cached_hash = self._verified.get(username, (b"", ""))
+        if not hmac.compare_digest(cached_key, key):
+            return False
+        return self.current_hash is None or self.current_hash(username) == cached_hash
 
     def authenticate(self, username: str, password: str) -> bool:
         key = self._cache_key(username, password)
@@ -76,7 +85,7 @@ class UserStore:
         if row is None or not verify_password(password, row.password_hash):
             return False
         with self._lock:
-            self._verified[username] = key
+            self._verified[username] = (key, row.password_hash)
         return True
 
     def exists(self, username: str) -> bool:

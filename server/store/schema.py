@@ -2,6 +2,6 @@
 the revisions agree with the tables (schema_version.schema_differences)."""
 
 from .tables import metadata
-from .tables import repository, security, tasks  # noqa: F401  (declaring a table adds it to metadata)
+from .tables import repository, security, server, tasks  # noqa: F401  (declaring a table adds it to metadata)
 
 __all__ = ["metadata"]

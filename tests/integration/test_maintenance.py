@@ -156,6 +156,8 @@ def test_a_home_from_before_starts_and_forgets_its_interrupted_uploads(tmp_path)
     with db:
         db.execute("DROP TABLE alembic_version")  # made before schema versioning (server/store/)
         db.execute("DROP TABLE artifact_uploads")
+        for later in ("maintenance_mode", "artifact_contents", "artifact_chunks"):  # made by revision 0003
+            db.execute(f"DROP TABLE {later}")
         db.execute("DROP INDEX ix_ci_history_previous_id")
         db.execute("ALTER TABLE ci_history DROP COLUMN created_by")
         db.execute("ALTER TABLE ci_history DROP COLUMN created_at")

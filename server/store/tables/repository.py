@@ -3,7 +3,7 @@ repository (server/repository/) reads and writes them."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text
 
 from . import ID, metadata
 
@@ -66,5 +66,20 @@ artifact_uploads = Table(
     Column("sha1", String(40), index=True),
     Column("node", String(1024), nullable=False, index=True),
     Column("started_at", String(32), nullable=False),
+)
+# The content of artifact files kept in the database (`artifacts.store = database`), so that every server sharing
+# it reads every file: one row per content (by SHA-1), written in the same transaction as its chunks and after
+# them, and the content in chunks of at most 1 MiB, read and written one at a time.
+artifact_contents = Table(
+    "artifact_contents", metadata,
+    Column("sha1", String(40), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("stored_at", String(32), nullable=False),
+)
+artifact_chunks = Table(
+    "artifact_chunks", metadata,
+    Column("sha1", String(40), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
 )
 Index("ix_cis_parent_name", cis.c.parent_id, cis.c.name)
