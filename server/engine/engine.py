@@ -1,11 +1,13 @@
-"""The task engine: user actions on tasks, the queue of tasks waiting to run, and their threads.
+"""The task engine: user actions on tasks, the tasks this server claims from the database, and their threads.
 
-At most `task.max.active` tasks execute at once; a started task beyond that waits QUEUED and runs
-when one finishes (first queued, first run). Every action checks the task's state under one lock,
-writes the new state at once, and refuses with 409 naming the task and its state when the state
-does not allow it (server/engine/states.py). Running a task is runner.py's job; what a restart does
-with unfinished tasks is recovery.py's; scheduled times are scheduler.py's. A task whose steps left
-commands running when a server died starts (or is scheduled) only once those are ended (leftovers.py).
+Every state change is one conditional update (the state the action needs, server/engine/states.py): of two
+requests at once, on one server or two, one wins and the other gets a 409 naming the task and its state.
+The database is the queue, for every server sharing it. A ticker (about every second, and at once after a
+local start) has each server renew the lease of the tasks it runs (`task.lease.seconds`, every
+`task.heartbeat.seconds`) and act on stops and aborts recorded by any server, fail the running tasks whose
+lease expired (recovery.py), queue the scheduled tasks whose time has come, and claim queued tasks (oldest
+first, SKIP LOCKED) while fewer than `task.max.active` run here. Running a task is runner.py's job. A task whose
+steps left commands running when a server died starts (or is scheduled) only once those are ended (leftovers.py).
 
 Shutdown (SIGTERM): the engine stops accepting actions that would run something, asks the running
 tasks to stop after their current steps and waits `shutdown_timeout` seconds for them (they end
@@ -177,18 +179,24 @@ class TaskEngine:
         for task_id, state in self.store.renew(self.node, list(runs), self._lease() if beat else None,
                                                 RUNNING).items():
             run = runs[task_id]
+            with self._lock:
+                if self._runs.get(task_id) is not run:
+                    continue  # it has just finished here
             if state == STOPPING:
                 run.stop_requested.set()
             elif state == ABORTING:
                 run.abort()
-            elif state not in RUNNING and not run.done.is_set():
+            elif state not in RUNNING:
                 # Another server failed the task when this one's lease expired: this copy must not go on.
                 log.warning("Task %s was taken from this server (its lease expired); its steps are cancelled",
                             task_id)
                 run.detached = True
                 run.abort()
         now = now_iso()
-        recovery.reap(self.store, now, self.leftovers)
+        for task_id in recovery.reap(self.store, now):
+            # In its own thread: reaching the hosts may take a while, and the leases here must be renewed meanwhile.
+            threading.Thread(target=self.leftovers.end, args=(task_id,), kwargs={"note_failures": True}, daemon=True,
+                             name=f"leftovers {task_id[:8]}").start()
         for task_id in self.store.queue_due(now):
             log.info("Scheduled task %s is queued", task_id)
         with self._lock:

@@ -68,12 +68,8 @@ def fail_interrupted(store: TaskStore, node: str, leftovers: Leftovers | None = 
     return recovered
 
 
-def reap(store: TaskStore, now: str, leftovers: Leftovers | None = None) -> list[str]:
-    """Any server: fail the running tasks whose server's claim expired (it died or lost the database), then end
-    the commands their steps left running; returns their ids."""
+def reap(store: TaskStore, now: str) -> list[str]:
+    """Any server: fail the running tasks whose server's claim expired (it died or lost the database); returns
+    their ids, whose leftover commands the caller ends."""
     with store.db.write():
-        reaped = [task_id for task_id in store.lock_expired(now, RUNNING) if fail_task(store, task_id)]
-    for task_id in reaped:
-        if leftovers is not None:
-            leftovers.end(task_id, note_failures=True)
-    return reaped
+        return [task_id for task_id in store.lock_expired(now, RUNNING) if fail_task(store, task_id)]

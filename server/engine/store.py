@@ -10,7 +10,8 @@ rollback task by `POST /deployment/rollback/{id}`). Stored in the `tasks` row:
   control tasks store {"control": {...}} instead;
 - `metadata`: application, version, environment, environment_id, taskType...;
 - state, owner, dates (created, scheduled, started, completed, archived; ISO strings in UTC),
-  failures, the archived flag, `commits` (what was committed to the repository) and `rollback_of`.
+  failures, the archived flag, `commits` (what was committed to the repository) and `rollback_of`;
+- `node` (the server running it) and `lease_until` (until when that server's claim holds), `queued_at`.
 `task_progress` holds the state, dates and failure count of every block and step by path, and
 `task_logs` the step logs in chunks of lines, and `step_processes` the commands steps are running on hosts
 (server/engine/leftovers.py). Every state change is written at once (durability).
@@ -138,7 +139,8 @@ class TaskStore:
 
     # -- changing ------------------------------------------------------------------------------
     def update(self, task_id: str, **values) -> None:
-        """Change columns of a task; dict and list values (block, metadata...) are stored as JSON."""
+        """Change columns of a task; dict and list values (block, metadata...) are stored as JSON. The engine
+        changes states only with `update_if`."""
         encoded = {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in values.items()}
         with self.db.write() as conn:
             old = self._state_before(conn, task_id, None) if "state" in values else None

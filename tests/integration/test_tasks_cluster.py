@@ -163,3 +163,4 @@ def test_a_killed_servers_task_fails_within_the_lease_and_another_retries_it(clu
     assert wait_state(other, task_id)["state"] == "EXECUTED"
     time.sleep(max(0.0, killed + FIRST_SLEEP + 1 - time.monotonic()))
     assert lines(marker) == ["start", "start", "end"]  # the first copy was ended, never finished
+    assert "Ended the step's leftover process " in steps_of(task(other, task_id)["block"])[0]["log"]
