@@ -15,8 +15,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("tasks", sa.Column("lease_until", sa.String(32), nullable=True))
-    op.add_column("tasks", sa.Column("queued_at", sa.String(32), nullable=True))
+    # Only what is missing: a database whose versioning was lost (alembic_version dropped) goes through every
+    # revision again with these columns already there.
+    present = {column["name"] for column in sa.inspect(op.get_bind()).get_columns("tasks")}
+    for name in ("lease_until", "queued_at"):
+        if name not in present:
+            op.add_column("tasks", sa.Column(name, sa.String(32), nullable=True))
     # Tasks a server of the release before was running: their lease has expired, so any server fails them.
     op.execute("UPDATE tasks SET lease_until = '' WHERE state IN ('EXECUTING', 'STOPPING', 'FAILING', 'ABORTING')")
 
