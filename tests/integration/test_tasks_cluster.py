@@ -53,6 +53,13 @@ def node_of(db, task_id: str) -> str | None:
         return conn.execute(sqlalchemy.text("select node from tasks where id = :id"), {"id": task_id}).scalar()
 
 
+def recorded(db, task_id: str) -> bool:
+    """Whether the server has recorded the step's command (it does so a moment after starting it)."""
+    with db.connect() as conn:
+        return conn.execute(sqlalchemy.text("select count(*) from step_processes where task_id = :id"),
+                            {"id": task_id}).scalar() > 0
+
+
 def marked_task(api, folder: Path, body: str, **more: str) -> tuple[str, Path]:
     """A deployment task whose step runs `body` after appending `start` to its marker; returns (task id, marker)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -150,7 +157,7 @@ def test_a_killed_servers_task_fails_within_the_lease_and_another_retries_it(clu
     post(api, f"/tasks/v2/{task_id}/start")
     wait_for(lambda: lines(marker) == ["start"], what="the step to start")
     owner, survivor = owner_and_other(cluster, task_id)
-    time.sleep(0.5)  # the step's command is recorded a moment after it starts
+    wait_for(lambda: recorded(cluster[1], task_id), what="the step's command to be recorded")
     owner.kill()
     killed = time.monotonic()
     seconds.write_text("0\n")  # the retry is quick; the first copy sleeps on unless it is ended
