@@ -16,6 +16,9 @@ Parts (all by default; choose with --part):
 - engine: no-op steps per second in one task of 1,000 steps (from the task's start and completion
   dates), against plain sqlite3 committing one row per step; and 20 local containers each running
   `sleep 1` under parallel-by-container against the same under sequential-by-container.
+- cluster: 40 tasks of one `sleep 3` step started at once on one server of a shared PostgreSQL repository, with
+  a second server sharing it (which claims queued tasks from the database too) against the same with the first
+  server alone; seconds from the first start to the last completion, `task.max.active` 10 each.
 - startup: server start to its first answer with --start-cis CIs (default 100,000) in the
   repository, against the same server starting on an empty repository.
 - cli: `deployit-cli -q -f empty.py` against `python -c 'import requests'` (median of 15 runs); and
@@ -465,6 +468,58 @@ def engine_part(table: Table, steps: int, folder: Path) -> None:
               "<= 0.075x")
 
 
+# -- several servers -------------------------------------------------------------------------------
+def sleep_tasks(client: Client, count: int) -> list[str]:
+    return [create_task(client, deployment_of(client, "bench-cluster", [{"id": "nap", "type": "cmd.Command",
+                                                                          "commandLine": "sleep 3"}],
+                                              [{"id": "local", "type": "overthere.LocalHost", "os": "UNIX"}])[0])
+            for _ in range(count)]
+
+
+def run_all(client: Client, task_ids: list[str]) -> float:
+    """Start every task on one server and wait until all are EXECUTED; seconds from the first start."""
+    began = time.perf_counter()
+    for task_id in task_ids:
+        client.call("POST", f"/tasks/v2/{task_id}/start", expect=204)
+    left = set(task_ids)
+    while left:
+        for task_id in list(left):
+            state = client.call("GET", f"/tasks/v2/{task_id}/summary")["state"]
+            if state == "EXECUTED":
+                left.discard(task_id)
+            elif state not in ("QUEUED", "EXECUTING"):
+                raise RuntimeError(f"task {task_id} ended {state}")
+        time.sleep(0.2)
+    return time.perf_counter() - began
+
+
+def cluster_part(table: Table, folder: Path, count: int = 40) -> None:
+    from tests.support.postgres import PostgresServer
+    pg = PostgresServer().start()
+    servers = []
+    try:
+        url = pg.create_database("bench")
+        for number in (1, 2):
+            server = ServerProcess(folder / f"cluster-{number}", conf={"repository.database.url": url,
+                                                                      "server.node.id": f"bench{number}"})
+            servers.append(server)
+        client = Client(servers[0].start().port)
+        try:
+            alone = run_all(client, sleep_tasks(client, count))
+            (servers[1].home / "conf").mkdir(parents=True)  # shared mode shares the key of passwords
+            (servers[1].home / "conf" / "repository.key").write_bytes(
+                (servers[0].home / "conf" / "repository.key").read_bytes())
+            servers[1].start()
+            shared = run_all(client, sleep_tasks(client, count))
+        finally:
+            client.close()
+    finally:
+        for server in servers:
+            server.stop()
+        pg.stop()
+    table.add(f"{count} tasks of sleep 3, two servers", shared, alone, "seconds", "the same, one server", "<= 0.6x")
+
+
 # -- server start ----------------------------------------------------------------------------------
 def start_seconds(home: Path, runs: int, env: dict) -> float:
     times = []
@@ -561,14 +616,14 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=1000, help="steps of the engine's and the shell's task")
     parser.add_argument("--start-cis", type=int, default=100000, help="CIs in the repository at server start")
     parser.add_argument("--part", action="append",
-                        choices=["requests", "repository", "planning", "engine", "startup", "cli"],
+                        choices=["requests", "repository", "planning", "engine", "cluster", "startup", "cli"],
                         help="parts to run (default: all)")
     parser.add_argument("--bare-server", nargs=2, metavar=("PORT", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.bare_server:
         serve_bare(int(args.bare_server[0]), args.bare_server[1])
         return 0
-    parts = args.part or ["requests", "repository", "planning", "engine", "startup", "cli"]
+    parts = args.part or ["requests", "repository", "planning", "engine", "cluster", "startup", "cli"]
     table = Table()
     began = time.time()
     with tempfile.TemporaryDirectory(prefix="deployit-bench-") as tmp:
@@ -581,6 +636,8 @@ def main(argv=None) -> int:
             planning_part(table, [int(s) for s in args.sizes.split(",")], folder)
         if "engine" in parts:
             engine_part(table, args.steps, folder)
+        if "cluster" in parts:
+            cluster_part(table, folder)
         if "startup" in parts:
             startup_part(table, args.start_cis, folder)
         if "cli" in parts:

@@ -56,6 +56,12 @@ task.step.threads=32
 task.shutdown.timeout=5
 # Seconds an aborted step gets to stop before it is marked FAILED and left behind.
 task.abort.grace=5
+# Shared mode: this server's name among those sharing the database (default: the host name; give each server
+# on one machine its own). A server renews its claim on the tasks it runs every task.heartbeat.seconds; when
+# it has not for task.lease.seconds (it died), any other server fails them, and they can be started again.
+server.node.id=
+task.lease.seconds=30
+task.heartbeat.seconds=5
 # Optional: garbage collection also keeps artifact files younger than this many seconds (0: it frees
 # every file nothing uses; uploads in flight are always kept).
 gc.grace.seconds=0

@@ -98,7 +98,10 @@ def build_services(config: ServerConfig) -> Services:
     task_engine = TaskEngine(tasks, repository, types, secrets, home=config.home, max_active=config.max_active_tasks,
                              step_threads=config.step_threads,
                              shutdown_timeout=_seconds(props, "task.shutdown.timeout", 5.0),
-                             abort_grace=_seconds(props, "task.abort.grace", 5.0))
+                             abort_grace=_seconds(props, "task.abort.grace", 5.0),
+                             node=props.get("server.node.id") or None,
+                             lease_seconds=_seconds(props, "task.lease.seconds", 30.0),
+                             heartbeat_seconds=_seconds(props, "task.heartbeat.seconds", 5.0))
     deployments = DeploymentService(repository, types, secrets, rules, tasks, task_engine)
     exchange = Exchange(repository, tasks, config.home, packages.limits, export_dir=config.export_dir)
     for step_type in Exchange.STEP_TYPES:

@@ -1,11 +1,13 @@
-"""The task engine: user actions on tasks, the queue of tasks waiting to run, and their threads.
+"""The task engine: user actions on tasks, the tasks this server claims from the database, and their threads.
 
-At most `task.max.active` tasks execute at once; a started task beyond that waits QUEUED and runs
-when one finishes (first queued, first run). Every action checks the task's state under one lock,
-writes the new state at once, and refuses with 409 naming the task and its state when the state
-does not allow it (server/engine/states.py). Running a task is runner.py's job; what a restart does
-with unfinished tasks is recovery.py's; scheduled times are scheduler.py's. A task whose steps left
-commands running when a server died starts (or is scheduled) only once those are ended (leftovers.py).
+Every state change is one conditional update (the state the action needs, server/engine/states.py): of two
+requests at once, on one server or two, one wins and the other gets a 409 naming the task and its state.
+The database is the queue, for every server sharing it. A ticker (about every second, and at once after a
+local start) has each server renew the lease of the tasks it runs (`task.lease.seconds`, every
+`task.heartbeat.seconds`) and act on stops and aborts recorded by any server, fail the running tasks whose
+lease expired (recovery.py), queue the scheduled tasks whose time has come, and claim queued tasks (oldest
+first, SKIP LOCKED) while fewer than `task.max.active` run here. Running a task is runner.py's job. A task whose
+steps left commands running when a server died starts (or is scheduled) only once those are ended (leftovers.py).
 
 Shutdown (SIGTERM): the engine stops accepting actions that would run something, asks the running
 tasks to stop after their current steps and waits `shutdown_timeout` seconds for them (they end
@@ -18,7 +20,7 @@ import logging
 import socket
 import threading
 import time
-from collections import deque
+from datetime import timedelta
 from pathlib import Path
 
 from ..errors import BadRequest, Conflict, NotFound
@@ -29,10 +31,11 @@ from .leftovers import Leftovers
 from . import tree as trees
 from .context import StepFailed
 from .runner import ABORT_GRACE, TaskRun
-from .scheduler import Scheduler, check_schedule, parse_stored, parse_time, utc_now
-from .states import (ABORTED, ABORTING, CANCELLED, DONE, EXECUTED, EXECUTING, FAILED, FAILING, PENDING, QUEUED,
-                     SCHEDULED, SKIP, SKIPPABLE, STEP_PENDING, STOPPED, STOPPING, COMPLETED_STEPS, check_allowed)
-from .store import TaskStore
+from .scheduler import Ticker, check_schedule, parse_time, utc_now
+from .states import (ABORTED, ABORTING, ALLOWED, CANCELLED, DONE, EXECUTED, EXECUTING, FAILED, FAILING, PENDING,
+                     QUEUED, RUNNING, SCHEDULED, SKIP, SKIPPABLE, STEP_PENDING, STOPPED, STOPPING, COMPLETED_STEPS,
+                     check_allowed)
+from .store import TaskStore, completed_or
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,8 @@ def default_execute(step: dict, ctx):
 
 class TaskEngine:
     def __init__(self, store: TaskStore, repository, types, crypto, *, home: Path, max_active: int = 10,
-                 step_threads: int = 32, execute=None, shutdown_timeout: float = 5.0, abort_grace: float = ABORT_GRACE):
+                 step_threads: int = 32, execute=None, shutdown_timeout: float = 5.0, abort_grace: float = ABORT_GRACE,
+                 node: str | None = None, lease_seconds: float = 30.0, heartbeat_seconds: float = 5.0):
         from .runner import script_paths
         self.store = store
         self.repository = repository
@@ -70,13 +74,16 @@ class TaskEngine:
         self.shutdown_timeout = shutdown_timeout
         self.abort_grace = abort_grace
         self._lock = threading.RLock()
-        self._queue: deque[str] = deque()
         self._runs: dict[str, TaskRun] = {}
         self._accepting = False
         self._started = False
-        self.scheduler = Scheduler(self._time_reached)
-        # Who runs a task, for shared mode: recovery and abort leave other servers' tasks alone.
-        self.node = f"{socket.gethostname()}:{self.home.resolve()}"
+        # Who runs a task (`server.node.id`): the server that claimed it renews its lease every heartbeat; any
+        # server fails a task whose lease expired. The ticker looks at the database at least every second.
+        self.node = node or socket.gethostname()
+        self.lease_seconds = max(0.1, float(lease_seconds))
+        self.heartbeat_seconds = max(0.05, min(float(heartbeat_seconds), self.lease_seconds / 2))
+        self._last_beat = 0.0
+        self.ticker = Ticker(self._tick, min(1.0, self.heartbeat_seconds))
 
     def execute_step(self, step: dict, ctx):
         handler = self.server_steps.get(step.get("type"))
@@ -91,11 +98,8 @@ class TaskEngine:
             self._started = True
             self._accepting = True
             recovery.fail_interrupted(self.store, self.node, self.leftovers)
-            self._queue.extend(recovery.queued(self.store))
-            for task_id, when in recovery.scheduled(self.store):
-                self.scheduler.add(task_id, parse_stored(when) if when else utc_now())
-            self.scheduler.start()
-            self._dispatch()
+            self.ticker.start()
+            self.ticker.wake()
 
     def shutdown(self, timeout: float | None = None) -> None:
         timeout = self.shutdown_timeout if timeout is None else timeout
@@ -107,9 +111,8 @@ class TaskEngine:
             for run in runs:
                 if not run.stop_requested.is_set():
                     run.stop_requested.set()
-                    if self._state(run.task_id) == EXECUTING:
-                        self.store.update(run.task_id, state=STOPPING)
-        self.scheduler.stop()
+                    self.store.update_if(run.task_id, (EXECUTING,), self.node, state=STOPPING)
+        self.ticker.stop()
         deadline = time.monotonic() + timeout
         for run in runs:
             run.done.wait(max(0.0, deadline - time.monotonic()))
@@ -149,20 +152,55 @@ class TaskEngine:
         if run is not None:
             run.flush_logs()
 
+    def _lease(self) -> str:
+        return format_date(utc_now() + timedelta(seconds=self.lease_seconds))
+
     def _dispatch(self) -> None:
-        """Start queued tasks while fewer than max_active run (called with the lock held)."""
-        while self._queue and len(self._runs) < self.max_active and self._accepting:
-            task_id = self._queue.popleft()
+        """Claim queued tasks (any server's) while fewer than max_active run here (called with the lock held)."""
+        free = self.max_active - len(self._runs)
+        if free <= 0 or not self._accepting:
+            return
+        for task_id in self.store.claim_queued(self.node, free, self._lease(), now_iso()):
             record = self.store.get(task_id, with_specification=True)
-            if record is None or record["state"] != QUEUED or task_id in self._runs:
-                continue
             self.store.ensure_progress(task_id, record["block"])
-            if not self.store.claim(task_id, self.node, now_iso()):
-                continue
-            record["state"] = EXECUTING
             run = TaskRun(self, record)
             self._runs[task_id] = run
             threading.Thread(target=self._execute, args=(run,), daemon=True, name=f"task {task_id[:8]}").start()
+
+    def _tick(self) -> None:
+        """What the database asks of this server now: stops and aborts recorded (on any server) for the tasks it
+        runs, and their leases renewed; tasks whose server's lease expired failed; scheduled tasks whose time has
+        come queued; queued tasks claimed."""
+        with self._lock:
+            runs = dict(self._runs)
+        beat = time.monotonic() - self._last_beat >= self.heartbeat_seconds
+        if beat:
+            self._last_beat = time.monotonic()
+        for task_id, state in self.store.renew(self.node, list(runs), self._lease() if beat else None,
+                                                RUNNING).items():
+            run = runs[task_id]
+            with self._lock:
+                if self._runs.get(task_id) is not run:
+                    continue  # it has just finished here
+            if state == STOPPING:
+                run.stop_requested.set()
+            elif state == ABORTING:
+                run.abort()
+            elif state not in RUNNING:
+                # Another server failed the task when this one's lease expired: this copy must not go on.
+                log.warning("Task %s was taken from this server (its lease expired); its steps are cancelled",
+                            task_id)
+                run.detached = True
+                run.abort()
+        now = now_iso()
+        for task_id in recovery.reap(self.store, now):
+            # In its own thread: reaching the hosts may take a while, and the leases here must be renewed meanwhile.
+            threading.Thread(target=self.leftovers.end, args=(task_id,), kwargs={"note_failures": True}, daemon=True,
+                             name=f"leftovers {task_id[:8]}").start()
+        for task_id in self.store.queue_due(now):
+            log.info("Scheduled task %s is queued", task_id)
+        with self._lock:
+            self._dispatch()
 
     def _execute(self, run: TaskRun) -> None:
         try:
@@ -181,7 +219,8 @@ class TaskEngine:
             else:
                 final = STOPPED
             if not run.detached:
-                self.store.update(run.task_id, state=final, completed_at=now_iso())
+                self.store.update_if(run.task_id, RUNNING, self.node, state=final, completed_at=now_iso(),
+                                     lease_until=None)
             run.final_state = final
             run.done.set()
             self._dispatch()
@@ -190,20 +229,20 @@ class TaskEngine:
         """A step failed while others still run in parallel: the task is FAILING until they finish."""
         if not others_running or run.detached:
             return
-        with self._lock:
-            if self._state(run.task_id) in (EXECUTING, STOPPING):
-                self.store.update(run.task_id, state=FAILING)
-
-    def _time_reached(self, task_id: str) -> None:
-        with self._lock:
-            if not self._accepting or self._state(task_id) != SCHEDULED:
-                return
-            log.info("Scheduled task %s starts", task_id)
-            self.store.update(task_id, state=QUEUED)
-            self._queue.append(task_id)
-            self._dispatch()
+        self.store.update_if(run.task_id, (EXECUTING, STOPPING), self.node, state=FAILING)
 
     # -- actions -------------------------------------------------------------------------------
+    def _change(self, action: str, task_id: str, states: tuple | None = None, **values) -> None:
+        """One conditional update: the task changes only while its state allows `action`; the request that
+        loses to another (on this server or any other) gets a 409."""
+        if not self.store.update_if(task_id, states or ALLOWED[action], **values):
+            self._lost(action, task_id)
+
+    def _lost(self, action: str, task_id: str) -> None:
+        state = self._record(task_id)["state"]
+        check_allowed(action, task_id, state)
+        raise Conflict(f"Task {task_id} changed to {state} while it was asked to {action}; try again.")
+
     def _end_leftovers(self, task_id: str, action: str) -> None:
         """Before a task runs again: end the commands its steps left running when a server died (outside the
         lock: it may have to reach hosts), and refuse while one may still run."""
@@ -217,90 +256,69 @@ class TaskEngine:
 
     def start(self, task_id: str) -> None:
         self._end_leftovers(task_id, "start")
+        self._refuse_when_stopping()
+        self._change("start", task_id, state=QUEUED, scheduled_at=None, queued_at=now_iso())
         with self._lock:
-            record = self._record(task_id)
-            check_allowed("start", task_id, record["state"])
-            self._refuse_when_stopping()
-            self.scheduler.cancel(task_id)
-            self.store.update(task_id, state=QUEUED, scheduled_at=None)
-            self._queue.append(task_id)
             self._dispatch()
 
     def stop(self, task_id: str) -> None:
-        with self._lock:
-            record = self._record(task_id)
-            check_allowed("stop", task_id, record["state"])
-            run = self._runs.get(task_id)
-            if run is None:
-                raise Conflict(f"Task {task_id} is {record['state']} on another server ({record.get('node')}); "
-                               f"stop it there.")
+        """Recorded in the task's state; the server running it (this one or another) stops it at once."""
+        self._change("stop", task_id, state=STOPPING)
+        run = self.run_of(task_id)
+        if run is not None:
             run.stop_requested.set()
-            self.store.update(task_id, state=STOPPING)
 
     def abort(self, task_id: str, wait: float = 2.0) -> None:
-        """Abort; waits up to `wait` seconds for the running steps to end (the task to be ABORTED)."""
-        with self._lock:
-            record = self._record(task_id)
-            check_allowed("abort", task_id, record["state"])
-            run = self._runs.get(task_id)
-            if run is None:
-                raise Conflict(f"Task {task_id} is {record['state']} on another server ({record.get('node')}); "
-                               f"abort it there.")
-            self.store.update(task_id, state=ABORTING)
+        """Abort (recorded in the task's state for the server running it); waits up to `wait` seconds for the
+        running steps to end (the task to be ABORTED)."""
+        self._change("abort", task_id, state=ABORTING)
+        run = self.run_of(task_id)
+        if run is not None:
             run.abort()
-        run.done.wait(wait)
+            run.done.wait(wait)
+        else:
+            self.wait(task_id, wait, states=(ABORTED, FAILED))
 
     def cancel(self, task_id: str) -> None:
-        with self._lock:
-            record = self._record(task_id)
-            check_allowed("cancel", task_id, record["state"])
-            self.scheduler.cancel(task_id)
-            if record["state"] == PENDING:
-                self.store.delete(task_id)
-                return
-            stamp = now_iso()
-            self.store.update(task_id, state=CANCELLED, archived=1, archived_at=stamp,
-                              completed_at=record.get("completed_at") or stamp)
+        record = self._record(task_id)
+        check_allowed("cancel", task_id, record["state"])
+        if record["state"] == PENDING:
+            if not self.store.delete(task_id, (PENDING,)):
+                self._lost("cancel", task_id)
+            return
+        stamp = now_iso()
+        self._change("cancel", task_id, tuple(s for s in ALLOWED["cancel"] if s != PENDING), state=CANCELLED,
+                     archived=1, archived_at=stamp, completed_at=completed_or(stamp))
 
     def archive(self, task_id: str) -> None:
-        with self._lock:
-            record = self._record(task_id)
-            check_allowed("archive", task_id, record["state"])
-            stamp = now_iso()
-            self.store.update(task_id, state=DONE, archived=1, archived_at=stamp,
-                              completed_at=record.get("completed_at") or stamp)
+        stamp = now_iso()
+        self._change("archive", task_id, state=DONE, archived=1, archived_at=stamp, completed_at=completed_or(stamp))
 
     def schedule(self, task_id: str, time_text: str | None) -> str:
         """Schedule (or reschedule) at an ISO time; returns the stored UTC time."""
         moment = parse_time(time_text, task_id)
         self._end_leftovers(task_id, "schedule")
-        with self._lock:
-            record = self._record(task_id)
-            check_allowed("schedule", task_id, record["state"])
-            self._refuse_when_stopping()
-            check_schedule(moment, task_id)
-            stored = format_date(moment)
-            self.store.update(task_id, state=SCHEDULED, scheduled_at=stored)
-            self.scheduler.add(task_id, moment)
-            return stored
+        self._refuse_when_stopping()
+        check_schedule(moment, task_id)
+        stored = format_date(moment)
+        # The ticker of every server queues it when the time comes, whichever server scheduled it last.
+        self._change("schedule", task_id, state=SCHEDULED, scheduled_at=stored)
+        return stored
 
     def assign(self, task_id: str, owner: str) -> None:
         if not owner or not owner.strip():
             raise BadRequest(f"Give the user to assign task {task_id} to.")
         check_name(owner, "The user name", MAX_OWNER_LENGTH)
-        with self._lock:
-            record = self._record(task_id)
-            check_allowed("assign", task_id, record["state"])
-            self.store.update(task_id, owner=owner.strip())
+        self._change("assign", task_id, owner=owner.strip())
 
     def takeover(self, task_id: str, owner: str, user: str) -> None:
         """The calling user takes the task over from `owner`, who must be its current owner."""
-        with self._lock:
-            record = self._record(task_id)
-            check_allowed("takeover", task_id, record["state"])
-            if owner and owner != record["owner"]:
-                raise Conflict(f"Task {task_id} is owned by {record['owner']}, not by {owner}.")
-            self.store.update(task_id, owner=user)
+        record = self._record(task_id)
+        check_allowed("takeover", task_id, record["state"])
+        if owner and owner != record["owner"]:
+            raise Conflict(f"Task {task_id} is owned by {record['owner']}, not by {owner}.")
+        if not self.store.update_if(task_id, ALLOWED["takeover"], owner=user, owned_by=record["owner"]):
+            self._lost("takeover", task_id)
 
     def _step_paths(self, task_id: str, paths) -> list[str]:
         if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
@@ -310,10 +328,11 @@ class TaskEngine:
     def skip(self, task_id: str, paths: list[str], skip: bool = True) -> None:
         action = "skip" if skip else "unskip"
         paths = self._step_paths(task_id, paths)
-        with self._lock:
-            record = self._record(task_id)
-            check_allowed(action, task_id, record["state"])
-            self.store.ensure_progress(task_id, record["block"])
+        record = self._record(task_id)
+        self.store.ensure_progress(task_id, record["block"])
+        with self.store.db.write():
+            if not self.store.hold(task_id, ALLOWED[action]):
+                self._lost(action, task_id)
             progress = self.store.progress(task_id)
             changes = {}
             for path in paths:
@@ -329,10 +348,12 @@ class TaskEngine:
 
     def add_pause(self, task_id: str, path: str) -> str:
         """Insert a pause before the step at `path`; returns the pause's path (the same path)."""
-        with self._lock:
+        record = self._record(task_id)
+        self.store.ensure_progress(task_id, record["block"])
+        with self.store.db.write():
+            if not self.store.hold(task_id, ALLOWED["add-pause"]):
+                self._lost("add-pause", task_id)
             record = self._record(task_id)
-            check_allowed("add-pause", task_id, record["state"])
-            self.store.ensure_progress(task_id, record["block"])
             _, block, number = trees.find_step(record["block"], task_id, path)
             state = (self.store.progress(task_id).get(path) or {}).get("state", STEP_PENDING)
             if state in COMPLETED_STEPS:
@@ -357,14 +378,12 @@ class TaskEngine:
         """Run `create()` (making a new task from this one, e.g. its rollback) and archive the
         original in one step of the state machine: refused when the original changed meanwhile."""
         new_id = create()
-        with self._lock:
-            record = self._record(original_id)
-            if record["state"] != expected_state or record.get("archived"):
-                self.store.delete(new_id)
-                raise Conflict(f"Task {original_id} changed to {record['state']} meanwhile; try again.")
-            stamp = now_iso()
-            self.store.update(original_id, state=DONE if expected_state == EXECUTED else CANCELLED, archived=1,
-                              archived_at=stamp, completed_at=record.get("completed_at") or stamp)
+        stamp = now_iso()
+        if not self.store.update_if(original_id, (expected_state,), state=DONE if expected_state == EXECUTED
+                                    else CANCELLED, archived=1, archived_at=stamp, completed_at=completed_or(stamp)):
+            self.store.delete(new_id)
+            raise Conflict(f"Task {original_id} changed to {self._record(original_id)['state']} meanwhile; "
+                           f"try again.")
         return new_id
 
     # -- waiting (tests, CLI helpers) ----------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 from . import hosts
 from .store import TaskStore
@@ -47,10 +48,23 @@ class Leftovers:
 
     def __init__(self, store: TaskStore, crypto, connect=hosts.connect):
         self.store, self.crypto, self.connect = store, crypto, connect
+        self._lock = threading.Lock()
+        self._ending: dict[str, threading.Lock] = {}
 
     def end(self, task_id: str, note_failures: bool = False) -> list[str]:
         """End what is left of the task's recorded processes; each ended one gets a line in its step's log (and,
-        with `note_failures`, each that could not be). Returns a sentence for each that may still be running."""
+        with `note_failures`, each that could not be). Returns a sentence for each that may still be running.
+        One at a time per task: a retry waits for the reaper's thread still ending the same commands."""
+        with self._lock:
+            ending = self._ending.setdefault(task_id, threading.Lock())
+        with ending:
+            try:
+                return self._end(task_id, note_failures)
+            finally:
+                with self._lock:
+                    self._ending.pop(task_id, None)
+
+    def _end(self, task_id: str, note_failures: bool) -> list[str]:
         problems = []
         for row in self.store.processes(task_id):
             group = row["process_group"]

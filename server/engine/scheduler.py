@@ -1,4 +1,4 @@
-"""Wakes the engine when a scheduled task's time comes (one thread, sleeping until the next time)."""
+"""Scheduled times read and checked, and the ticker that has the engine look at the database every moment."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ log = logging.getLogger(__name__)
 
 # How far ahead a task may be scheduled. XL Deploy promises at least three weeks; we allow a year.
 HORIZON = timedelta(days=365)
-_LONGEST_SLEEP = 60.0
 
 
 def utc_now() -> datetime:
@@ -54,28 +53,28 @@ def parse_stored(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
-class Scheduler:
-    def __init__(self, fire):
-        self._fire = fire
-        self._due: dict[str, datetime] = {}
+class Ticker:
+    """Calls `tick` every `interval` seconds, and at once when woken (one thread). The engine's tick claims queued
+    tasks, queues those whose scheduled time has come, renews its claims and fails tasks whose claim expired:
+    the database, not this thread, knows what is due, so a schedule made on any server is the one that counts."""
+
+    def __init__(self, tick, interval: float):
+        self._tick = tick
+        self.interval = interval
         self._cond = threading.Condition()
         self._running = False
+        self._woken = False
         self._thread: threading.Thread | None = None
 
-    def add(self, task_id: str, moment: datetime) -> None:
+    def wake(self) -> None:
         with self._cond:
-            self._due[task_id] = moment
-            self._cond.notify()
-
-    def cancel(self, task_id: str) -> None:
-        with self._cond:
-            self._due.pop(task_id, None)
+            self._woken = True
             self._cond.notify()
 
     def start(self) -> None:
         with self._cond:
             self._running = True
-        self._thread = threading.Thread(target=self._loop, daemon=True, name="task scheduler")
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="task ticker")
         self._thread.start()
 
     def stop(self) -> None:
@@ -88,19 +87,12 @@ class Scheduler:
     def _loop(self) -> None:
         while True:
             with self._cond:
+                if not self._woken and self._running:
+                    self._cond.wait(self.interval)
+                self._woken = False
                 if not self._running:
                     return
-                now = utc_now()
-                ready = sorted((t, i) for i, t in self._due.items() if t <= now)
-                for _, task_id in ready:
-                    del self._due[task_id]
-                if not ready:
-                    upcoming = min(self._due.values(), default=None)
-                    wait = _LONGEST_SLEEP if upcoming is None else min(_LONGEST_SLEEP, (upcoming - now).total_seconds())
-                    self._cond.wait(max(wait, 0.01))
-                    continue
-            for _, task_id in ready:
-                try:
-                    self._fire(task_id)
-                except Exception:  # noqa: BLE001 - one broken task must not stop the scheduler
-                    log.exception("Could not start scheduled task %s", task_id)
+            try:
+                self._tick()
+            except Exception:  # noqa: BLE001 - the database may be away a moment; the next tick tries again
+                log.exception("The task engine's tick failed")

@@ -10,7 +10,8 @@ rollback task by `POST /deployment/rollback/{id}`). Stored in the `tasks` row:
   control tasks store {"control": {...}} instead;
 - `metadata`: application, version, environment, environment_id, taskType...;
 - state, owner, dates (created, scheduled, started, completed, archived; ISO strings in UTC),
-  failures, the archived flag, `commits` (what was committed to the repository) and `rollback_of`.
+  failures, the archived flag, `commits` (what was committed to the repository) and `rollback_of`;
+- `node` (the server running it) and `lease_until` (until when that server's claim holds), `queued_at`.
 `task_progress` holds the state, dates and failure count of every block and step by path, and
 `task_logs` the step logs in chunks of lines, and `step_processes` the commands steps are running on hosts
 (server/engine/leftovers.py). Every state change is written at once (durability).
@@ -47,6 +48,11 @@ def _decode(row) -> dict:
 # Built once: every step runs it at least twice. The SET clause comes from the parameters given.
 _PROGRESS_ROW = update(task_progress).where(and_(task_progress.c.task_id == bindparam("row_task"),
                                                  task_progress.c.path == bindparam("row_path")))
+
+
+def completed_or(stamp: str):
+    """The completion date to store: the one the task has, else `stamp`."""
+    return func.coalesce(tasks.c.completed_at, stamp)
 
 
 def empty_commits() -> dict:
@@ -133,7 +139,8 @@ class TaskStore:
 
     # -- changing ------------------------------------------------------------------------------
     def update(self, task_id: str, **values) -> None:
-        """Change columns of a task; dict and list values (block, metadata...) are stored as JSON."""
+        """Change columns of a task; dict and list values (block, metadata...) are stored as JSON. The engine
+        changes states only with `update_if`."""
         encoded = {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in values.items()}
         with self.db.write() as conn:
             old = self._state_before(conn, task_id, None) if "state" in values else None
@@ -141,22 +148,96 @@ class TaskStore:
         if "state" in values:
             self._changed(task_id, [(None, old, values["state"])])
 
-    def claim(self, task_id: str, node: str, started_at: str) -> bool:
-        """QUEUED -> EXECUTING for this server, unless another server of a shared repository was first."""
+    def update_if(self, task_id: str, states: tuple, node: str | None = None, owned_by: str | None = None,
+                  **values) -> bool:
+        """Change the task in one conditional statement, only while it is in one of `states` (and, with `node`,
+        run by that server; with `owned_by`, owned by that user); False when it is not: another request, or
+        another server, changed it first."""
+        encoded = {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in values.items()}
+        condition = and_(tasks.c.id == task_id, tasks.c.state.in_(states),
+                         *([tasks.c.node == node] if node is not None else []),
+                         *([tasks.c.owner == owned_by] if owned_by is not None else []))
         with self.db.write() as conn:
-            result = conn.execute(update(tasks).where(and_(tasks.c.id == task_id, tasks.c.state == "QUEUED")).values(
-                state="EXECUTING", node=node, completed_at=None,
-                started_at=func.coalesce(tasks.c.started_at, started_at)))
-        if result.rowcount == 1:
-            self._changed(task_id, [(None, "QUEUED", "EXECUTING")])
-        return result.rowcount == 1
+            # Locked (PostgreSQL), so the state the observers are told of is the one the update replaces.
+            old = conn.execute(select(tasks.c.state).where(condition).with_for_update()).scalar() \
+                if "state" in values and self.observers else None
+            changed = conn.execute(update(tasks).where(condition).values(**(encoded or {"state": tasks.c.state})))
+        if changed.rowcount != 1:
+            return False
+        if "state" in values:
+            self._changed(task_id, [(None, old, values["state"])])
+        return True
 
-    def delete(self, task_id: str) -> None:
-        """Remove a task without history (a PENDING task cancelled before it ever ran)."""
+    def hold(self, task_id: str, states: tuple) -> bool:
+        """Inside a write: lock the task while it is in one of `states` (False when it is not), so that what the
+        write changes besides (its steps' progress) goes with that state."""
+        return self.update_if(task_id, states)
+
+    def claim_queued(self, node: str, limit: int, lease_until: str, started_at: str) -> list[str]:
+        """QUEUED -> EXECUTING for this server, oldest queued first, at most `limit` tasks. Rows another server is
+        claiming at the same moment are skipped (PostgreSQL's SKIP LOCKED), and each update is conditional."""
+        claimed = []
         with self.db.write() as conn:
+            rows = conn.execute(select(tasks.c.id).where(tasks.c.state == "QUEUED").order_by(
+                func.coalesce(tasks.c.queued_at, tasks.c.created_at), tasks.c.created_at).limit(limit).with_for_update(
+                skip_locked=True)).scalars().all()
+            for task_id in rows:
+                result = conn.execute(update(tasks).where(and_(tasks.c.id == task_id, tasks.c.state == "QUEUED")).values(
+                    state="EXECUTING", node=node, lease_until=lease_until, completed_at=None,
+                    started_at=func.coalesce(tasks.c.started_at, started_at)))
+                if result.rowcount == 1:
+                    claimed.append(task_id)
+        for task_id in claimed:
+            self._changed(task_id, [(None, "QUEUED", "EXECUTING")])
+        return claimed
+
+    def queue_due(self, now: str) -> list[str]:
+        """SCHEDULED -> QUEUED for every task whose time has come (whichever server scheduled it)."""
+        queued = []
+        with self.db.write() as conn:
+            rows = conn.execute(select(tasks.c.id, tasks.c.scheduled_at).where(and_(
+                tasks.c.state == "SCHEDULED", tasks.c.scheduled_at <= now)).with_for_update(skip_locked=True)).all()
+            for row in rows:
+                result = conn.execute(update(tasks).where(and_(tasks.c.id == row.id, tasks.c.state == "SCHEDULED"))
+                                      .values(state="QUEUED", queued_at=row.scheduled_at))
+                if result.rowcount == 1:
+                    queued.append(row.id)
+        for task_id in queued:
+            self._changed(task_id, [(None, "SCHEDULED", "QUEUED")])
+        return queued
+
+    def renew(self, node: str, task_ids: list[str], lease_until: str | None, running: tuple) -> dict[str, str]:
+        """Extend this server's claim on the tasks it runs (when `lease_until` is given); returns their states, in
+        which another server may have recorded a stop or an abort, or a failure when the claim had expired."""
+        if not task_ids:
+            return {}
+        with self.db.write() as conn:
+            if lease_until is not None:
+                conn.execute(update(tasks).where(and_(tasks.c.id.in_(task_ids), tasks.c.node == node,
+                                                      tasks.c.state.in_(running))).values(lease_until=lease_until))
+            rows = conn.execute(select(tasks.c.id, tasks.c.state, tasks.c.node).where(tasks.c.id.in_(task_ids))).all()
+        return {row.id: (row.state if row.node == node else "LOST") for row in rows}
+
+    def lock_expired(self, now: str, running: tuple) -> list[str]:
+        """Inside a write: lock the running tasks whose claim expired (skipping those another server is reaping)."""
+        with self.db.write() as conn:
+            return list(conn.execute(select(tasks.c.id).where(and_(
+                tasks.c.state.in_(running), tasks.c.archived == 0,
+                tasks.c.lease_until < now)).with_for_update(
+                skip_locked=True)).scalars())
+
+    def delete(self, task_id: str, states: tuple | None = None) -> bool:
+        """Remove a task without history (a PENDING task cancelled before it ever ran); with `states`, only while
+        it is in one of them."""
+        with self.db.write() as conn:
+            condition = tasks.c.id == task_id
+            if states is not None:
+                condition = and_(condition, tasks.c.state.in_(states))
+            if conn.execute(delete(tasks).where(condition)).rowcount != 1:
+                return False
             conn.execute(delete(task_logs).where(task_logs.c.task_id == task_id))
             conn.execute(delete(task_progress).where(task_progress.c.task_id == task_id))
-            conn.execute(delete(tasks).where(tasks.c.id == task_id))
+        return True
 
     def record_commits(self, task_id: str, commits: dict) -> None:
         """Store what was committed to the repository (the engine calls it inside the write that commits it)."""

@@ -33,9 +33,12 @@ tasks = Table(
     Column("commits", Text),
     # A rollback task names the task it rolls back.
     Column("rollback_of", String(36)),
-    # The server (host name and home) executing or last executing the task: in shared mode a server
-    # recovers only its own tasks.
+    # The server (`server.node.id`) executing or last executing the task, and until when its claim holds: the
+    # server renews it while the task runs, and any server fails a running task whose claim expired.
     Column("node", String(1024)),
+    Column("lease_until", String(32)),
+    # When the task was queued (by a start, or when its scheduled time came): servers claim the oldest first.
+    Column("queued_at", String(32)),
 )
 
 # State and dates of each block and step of a task, by path ("0_1_1" a block, "0_1_1_2" its second step).
