@@ -18,7 +18,8 @@ Parts (all by default; choose with --part):
   `sleep 1` under parallel-by-container against the same under sequential-by-container.
 - cluster: 40 tasks of one `sleep 3` step started at once on one server of a shared PostgreSQL repository, with
   a second server sharing it (which claims queued tasks from the database too) against the same with the first
-  server alone; seconds from the first start to the last completion, `task.max.active` 10 each.
+  server alone; seconds from the first start to the last completion, `task.max.active` 10 each. And 10,000
+  SshHost CIs created in batches of 1,000 through both servers at once against the same through one.
 - startup: server start to its first answer with --start-cis CIs (default 100,000) in the
   repository, against the same server starting on an empty repository.
 - cli: `deployit-cli -q -f empty.py` against `python -c 'import requests'` (median of 15 runs); and
@@ -41,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -493,6 +495,25 @@ def run_all(client: Client, task_ids: list[str]) -> float:
     return time.perf_counter() - began
 
 
+def batch_writes(clients: list[Client], prefix: str, count: int = 10000) -> float:
+    """Create `count` SshHost CIs in batches of 1,000, the batches shared out over the clients (one thread
+    each, one server each); seconds from the first batch to the last answer."""
+    clients[0].call("POST", f"/repository/ci/Infrastructure/{prefix}", {"type": "core.Directory"})
+    starts = list(range(0, count, BATCH))
+
+    def write(n: int) -> None:
+        for b in starts[n::len(clients)]:
+            clients[n].call("POST", "/repository/cis", [host(prefix, i) for i in range(b, min(b + BATCH, count))])
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
+
+
 def cluster_part(table: Table, folder: Path, count: int = 40) -> None:
     from tests.support.postgres import PostgresServer
     pg = PostgresServer().start()
@@ -504,20 +525,27 @@ def cluster_part(table: Table, folder: Path, count: int = 40) -> None:
                                                                       "server.node.id": f"bench{number}"})
             servers.append(server)
         client = Client(servers[0].start().port)
+        other = None
         try:
             alone = run_all(client, sleep_tasks(client, count))
+            writes_alone = batch_writes([client], "cluster-one")
             (servers[1].home / "conf").mkdir(parents=True)  # shared mode shares the key of passwords
             (servers[1].home / "conf" / "repository.key").write_bytes(
                 (servers[0].home / "conf" / "repository.key").read_bytes())
-            servers[1].start()
+            other = Client(servers[1].start().port)
             shared = run_all(client, sleep_tasks(client, count))
+            writes_shared = batch_writes([client, other], "cluster-two")
         finally:
             client.close()
+            if other is not None:
+                other.close()
     finally:
         for server in servers:
             server.stop()
         pg.stop()
     table.add(f"{count} tasks of sleep 3, two servers", shared, alone, "seconds", "the same, one server", "<= 0.6x")
+    table.add("10,000 CIs in batches of 1,000, two servers", writes_shared, writes_alone, "seconds",
+              "the same, one server")
 
 
 # -- server start ----------------------------------------------------------------------------------
