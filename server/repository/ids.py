@@ -86,7 +86,8 @@ def check_placement(types: TypeRegistry, ci_id: str, ci_type: str, parent_type: 
         raise BadRequest(f"{where}: it belongs under {family_root}.")
     # Containment declared by the child (`ci` property with as-containment) or the parent (collection).
     desc = types.get(ci_type)
-    contained_in = [p for p in desc.properties.values() if p.kind.value == "CI" and p.as_containment]
+    contained_in = desc.memo("containment_pointers", lambda d: [p for p in d.properties.values()
+                                                               if p.kind.value == "CI" and p.as_containment])
     for prop in contained_in:
         if parent_type and is_a(parent_type, prop.referenced_type):
             return

@@ -15,7 +15,7 @@ from ..errors import BadRequest
 from ..store.dates import parse_date
 from ..store.secrets import MASK, PREFIX, Secrets
 from ..types import PropertyDescriptor, PropertyKind, TypeDescriptor
-from ..types.values import coerce, failed_rules, is_missing
+from ..types.values import coerce, failed_rules, is_missing, needs_value
 
 META_KEYS = {"id", "type"}
 
@@ -137,12 +137,14 @@ def to_stored(desc: TypeDescriptor, ci_id: str, data: dict, secrets: Secrets) ->
 
 def missing_required(desc: TypeDescriptor, stored: dict) -> list[str]:
     """Names of required properties without a value (scalars and single references only)."""
-    return [prop.name for prop in desc.properties.values() if is_missing(prop, stored)]
+    required = desc.memo("needs_value", lambda d: [p for p in d.properties.values() if needs_value(p)])
+    return [prop.name for prop in required if is_missing(prop, stored)]
 
 
 def check_rules(desc: TypeDescriptor, ci_id: str, stored: dict) -> None:
     """Apply `<rule type="regex">` validation rules declared on properties."""
-    for prop in desc.properties.values():
+    ruled = desc.memo("validation_rules", lambda d: [p for p in d.properties.values() if p.validation_rules])
+    for prop in ruled:
         for rule in failed_rules(prop, stored.get(prop.name)):
             message = rule.get("message") or f"does not match {rule.get('pattern')}"
             raise BadRequest(f"Property '{prop.name}' of CI {ci_id}: {message}")
@@ -150,14 +152,21 @@ def check_rules(desc: TypeDescriptor, ci_id: str, stored: dict) -> None:
 
 def references(desc: TypeDescriptor, stored: dict):
     """(property, target id) for every reference a CI holds (containment pointers excluded)."""
-    for prop in desc.properties.values():
-        if not prop.kind.is_reference or prop.name not in stored or prop.as_containment:
+    for prop in desc.memo("references", lambda d: [p for p in d.properties.values()
+                                                   if p.kind.is_reference and not p.as_containment]):
+        if prop.name not in stored:
             continue
         if prop.kind == PropertyKind.CI:
             yield prop.name, stored[prop.name]
         else:
             for target in stored[prop.name]:
                 yield prop.name, target
+
+
+def containment_pointers(desc: TypeDescriptor) -> list:
+    """The CI properties of a type that point at the CI's parent (`as-containment`), worked out once per type."""
+    return desc.memo("containment_pointers", lambda d: [p for p in d.properties.values()
+                                                       if p.kind == PropertyKind.CI and p.as_containment])
 
 
 def containments(desc: TypeDescriptor) -> list:
