@@ -917,6 +917,5 @@ class _Batch:
                 properties=bindparam("b_properties")), rewritten)
             self.conn.execute(delete(ci_refs).where(ci_refs.c.source_id.in_([r["b_id"] for r in rewritten])))
         for table, rows in ((cis, new), (ci_refs, self.refs), (ci_history, history)):
-            if rows:
-                self.conn.execute(insert(table), rows)
+            self.conn.insert_many(table, rows)
         self.refs = []
