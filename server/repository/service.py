@@ -412,7 +412,7 @@ class Repository:
         if self.check_change is not None:
             self.check_change(user, ci_id, ci_type, None, stored, lambda i: self._get(batch.conn, i))
         self._store_file(batch.conn, ci_id, ci_type, stored, file)
-        stamp = now_iso()
+        stamp = batch.stamp
         created_by, created_at = created or (user, stamp)
         rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=created_by,
                        created_at=created_at, modified_by=user, modified_at=stamp, properties=stored)
@@ -433,7 +433,7 @@ class Repository:
             return self._create(batch, data, user, check_refs=False, action="IMPORT", created=created.get(ci_id))
         stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs=False)
         rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=current.created_by,
-                       created_at=current.created_at, modified_by=user, modified_at=now_iso(),
+                       created_at=current.created_at, modified_by=user, modified_at=batch.stamp,
                        properties=stored)
         batch.add(rec, self._refs(rec), "IMPORT", existing=True)
         return rec
@@ -866,14 +866,17 @@ class Repository:
 
 # Ids per `IN (...)` query: well below SQLite's limit of bound parameters.
 _IN_CHUNK = 500
+# Built once, as _BY_ID: building the statement cost more than running it, for a few ids.
+_TYPES_OF = select(cis.c.id, cis.c.type).where(cis.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class _Batch:
-    """The rows of CIs created (or re-written by an import) in one transaction, written together; the types
-    of ids already seen are cached."""
+    """The rows of CIs created (or re-written by an import) in one transaction, written together, all with the
+    same time; the types of ids already seen are cached."""
 
     def __init__(self, repo: Repository, conn: Connection):
         self.repo, self.conn = repo, conn
+        self.stamp = now_iso()
         self.known: dict[str, str | None] = {}
         self.records: list[tuple[CiRecord, str, bool]] = []
         self.refs: list[dict] = []
@@ -890,7 +893,7 @@ class _Batch:
         for start in range(0, len(wanted), _IN_CHUNK):
             chunk = wanted[start:start + _IN_CHUNK]
             self.known.update(dict.fromkeys(chunk))
-            self.known.update(self.conn.execute(select(cis.c.id, cis.c.type).where(cis.c.id.in_(chunk))).all())
+            self.known.update(self.conn.execute(_TYPES_OF, {"ids": chunk}).all())
 
     def add(self, rec: CiRecord, refs: list[dict], action: str = "CREATE", existing: bool = False) -> None:
         """A new CI, or with `existing` new content for the CI there (its row is updated)."""
