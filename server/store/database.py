@@ -14,6 +14,7 @@ through it, so it sees what the write wrote so far."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from contextlib import contextmanager, nullcontext
 from typing import Callable, Iterator
@@ -46,16 +47,21 @@ class Transaction:
         if self.connection.dialect.name != "sqlite":
             self.connection.execute(insert(table), rows)
             return
-        columns = list(rows[0])
-        quote = self.connection.dialect.identifier_preparer.quote
-        sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(table.c[c].name) for c in columns)}) "
-               f"VALUES ({', '.join('?' * len(columns))})")
+        columns = tuple(rows[0])
+        sql = _sqlite_insert(table, columns, self.connection.dialect.identifier_preparer.quote)
         self.connection.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
 
     def on_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the transaction has committed (never when it rolls back)."""
         if action not in self._after:
             self._after.append(action)
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_insert(table: Table, columns: tuple, quote) -> str:
+    """SQLite's INSERT of these columns of the table (worked out once)."""
+    return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(table.c[c].name) for c in columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})")
 
 
 class Database:
