@@ -7,6 +7,7 @@ while something still refers to a CI, and a move or rename carries the reference
 
 from __future__ import annotations
 
+import os
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -414,7 +415,7 @@ class Repository:
         self._store_file(batch.conn, ci_id, ci_type, stored, file)
         stamp = batch.stamp
         created_by, created_at = created or (user, stamp)
-        rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=created_by,
+        rec = CiRecord(id=ci_id, type=ci_type, token=batch.token(), created_by=created_by,
                        created_at=created_at, modified_by=user, modified_at=stamp, properties=stored)
         batch.add(rec, self._refs(rec), action)
         return rec
@@ -432,7 +433,7 @@ class Repository:
         if current is None:
             return self._create(batch, data, user, check_refs=False, action="IMPORT", created=created.get(ci_id))
         stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs=False)
-        rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=current.created_by,
+        rec = CiRecord(id=ci_id, type=ci_type, token=batch.token(), created_by=current.created_by,
                        created_at=current.created_at, modified_by=user, modified_at=batch.stamp,
                        properties=stored)
         batch.add(rec, self._refs(rec), "IMPORT", existing=True)
@@ -877,6 +878,7 @@ class _Batch:
     def __init__(self, repo: Repository, conn: Connection):
         self.repo, self.conn = repo, conn
         self.stamp = now_iso()
+        self._random, self._used = b"", 0
         self.known: dict[str, str | None] = {}
         self.records: list[tuple[CiRecord, str, bool]] = []
         self.refs: list[dict] = []
@@ -885,6 +887,14 @@ class _Batch:
         if ci_id not in self.known:
             self.known[ci_id] = self.repo._type_of(self.conn, ci_id)
         return self.known[ci_id]
+
+    def token(self) -> str:
+        """A new token (a random UUID, as uuid4). The random bytes are read for many tokens at once: each read lets
+        go of the GIL, and getting it back can wait for the server's other threads."""
+        if self._used == len(self._random):
+            self._random, self._used = os.urandom(16 * 256), 0
+        self._used += 16
+        return str(uuid.UUID(bytes=self._random[self._used - 16:self._used], version=4))
 
     def learn(self, ids) -> None:
         """Look up the types of many ids at once (`SELECT ... WHERE id IN`), so that `type_of` need not ask
