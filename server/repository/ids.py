@@ -60,6 +60,11 @@ _FAMILIES = (
 )
 
 
+def _family_root(types: TypeRegistry, ci_type: str) -> str:
+    """The root a CI of the type lives under."""
+    return next((r for t, r in _FAMILIES if types.is_a(ci_type, t)), "Configuration")
+
+
 def check_placement(types: TypeRegistry, ci_id: str, ci_type: str, parent_type: str | None,
                     parent_id: str) -> None:
     """Raise BadRequest when a CI of ci_type may not live under a parent of parent_type.
@@ -81,12 +86,14 @@ def check_placement(types: TypeRegistry, ci_id: str, ci_type: str, parent_type: 
         if not in_directory:
             raise BadRequest(f"{where}: a directory must be under a root or another directory.")
         return
-    family_root = next((r for t, r in _FAMILIES if is_a(ci_type, t)), "Configuration")
+    desc = types.get(ci_type)
+    family_root = desc.memo("family_root", lambda d: _family_root(types, d.type)) if desc \
+        else _family_root(types, ci_type)
     if family_root != root:
         raise BadRequest(f"{where}: it belongs under {family_root}.")
     # Containment declared by the child (`ci` property with as-containment) or the parent (collection).
-    desc = types.get(ci_type)
-    contained_in = [p for p in desc.properties.values() if p.kind.value == "CI" and p.as_containment]
+    contained_in = desc.memo("containment_pointers", lambda d: [p for p in d.properties.values()
+                                                               if p.kind.value == "CI" and p.as_containment])
     for prop in contained_in:
         if parent_type and is_a(parent_type, prop.referenced_type):
             return

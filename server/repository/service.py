@@ -7,7 +7,7 @@ while something still refers to a CI, and a move or rename carries the reference
 
 from __future__ import annotations
 
-import json
+import os
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +18,7 @@ from sqlalchemy import and_, bindparam, delete, func, insert, not_, or_, select,
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import BadRequest, Conflict, NotFound
+from ..jsontext import dumps_text, loads
 from ..refs import body_id, ref_ids
 from ..store.database import Database, like_escape, subtree
 from ..store.dates import now_iso, parse_date
@@ -93,10 +94,21 @@ def _in_subtrees(ci_id: str, roots: frozenset) -> bool:
     return any("/".join(parts[:n]) in roots for n in range(1, len(parts) + 1))
 
 
+def _valid_ids(items: list) -> list[str]:
+    """The ids of the CIs of a list that are well formed (the others are refused in turn as they come)."""
+    ids = []
+    for item in items:
+        try:
+            ids.append(check_id(item.get("id") if isinstance(item, dict) else None))
+        except BadRequest:
+            pass
+    return ids
+
+
 def _history_row(rec: CiRecord, action: str, user: str, previous_id: str | None = None,
                  properties: str | None = None) -> dict:
     return dict(ci_id=rec.id, previous_id=previous_id, action=action, type=rec.type, token=rec.token,
-                properties=properties if properties is not None else json.dumps(rec.properties), changed_by=user,
+                properties=properties if properties is not None else dumps_text(rec.properties), changed_by=user,
                 changed_at=rec.modified_at, created_by=rec.created_by, created_at=rec.created_at)
 
 
@@ -132,7 +144,7 @@ class _ReadById:
 def _record(row) -> CiRecord:
     return CiRecord(id=row.id, type=row.type, token=row.token, created_by=row.created_by,
                     created_at=row.created_at, modified_by=row.modified_by, modified_at=row.modified_at,
-                    properties=json.loads(row.properties))
+                    properties=loads(row.properties))
 
 
 class Repository:
@@ -333,9 +345,8 @@ class Repository:
             raise BadRequest(f"Cannot create {ci_id}: its parent {parent} does not exist.")
         check_placement(self.types, ci_id, ci_type, parent_type, parent)
         stored = values.to_stored(desc, ci_id, data, self.secrets)
-        for prop in desc.properties.values():
-            if prop.kind == PropertyKind.CI and prop.as_containment:
-                stored[prop.name] = parent  # the containing CI is the parent
+        for prop in values.containment_pointers(desc):
+            stored[prop.name] = parent  # the containing CI is the parent
         missing = values.missing_required(desc, stored)
         if missing:
             raise BadRequest(f"Property '{missing[0]}' of CI {ci_id} of type {ci_type} is required.")
@@ -395,15 +406,16 @@ class Repository:
                 check_refs: bool = True, action: str = "CREATE", created: tuple | None = None) -> CiRecord:
         """Create a CI in the batch; `created` is its (createdBy, createdAt) when it keeps earlier ones."""
         ci_id, ci_type = self._id_and_type(data)
+        batch.learn((ci_id, parent_of(ci_id)))
         if batch.type_of(ci_id) is not None:
             raise Conflict(f"Repository entity {ci_id} already exists.")
         stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs)
         if self.check_change is not None:
             self.check_change(user, ci_id, ci_type, None, stored, lambda i: self._get(batch.conn, i))
         self._store_file(batch.conn, ci_id, ci_type, stored, file)
-        stamp = now_iso()
+        stamp = batch.stamp
         created_by, created_at = created or (user, stamp)
-        rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=created_by,
+        rec = CiRecord(id=ci_id, type=ci_type, token=batch.token(), created_by=created_by,
                        created_at=created_at, modified_by=user, modified_at=stamp, properties=stored)
         batch.add(rec, self._refs(rec), action)
         return rec
@@ -421,8 +433,8 @@ class Repository:
         if current is None:
             return self._create(batch, data, user, check_refs=False, action="IMPORT", created=created.get(ci_id))
         stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs=False)
-        rec = CiRecord(id=ci_id, type=ci_type, token=str(uuid.uuid4()), created_by=current.created_by,
-                       created_at=current.created_at, modified_by=user, modified_at=now_iso(),
+        rec = CiRecord(id=ci_id, type=ci_type, token=batch.token(), created_by=current.created_by,
+                       created_at=current.created_at, modified_by=user, modified_at=batch.stamp,
                        properties=stored)
         batch.add(rec, self._refs(rec), "IMPORT", existing=True)
         return rec
@@ -448,11 +460,14 @@ class Repository:
         """Create a list of CIs with their files inside the caller's transaction; with `imported` (ids mapped
         to their creation meta data in the archive), write them as an import does (see `replace`)."""
         batch = _Batch(self, conn)
+        ids = _valid_ids(items)
+        batch.learn(ids + [parent_of(i) for i in ids])
         # References are checked once the whole batch is known: its CIs may refer to each other in any order.
         if imported is None:
             written = [self._create(batch, item, user, check_refs=False) for item in items]
         else:
             written = [self._import(batch, item, user, imported) for item in items]
+        batch.learn(ref["target_id"] for ref in batch.refs)
         for rec in written:
             self._check_refs(batch.type_of, rec.id, rec.type, rec.properties)
         self._check_composites(conn, written)
@@ -522,7 +537,7 @@ class Repository:
         new_token = str(uuid.uuid4())
         stamp = now_iso()
         result = conn.execute(update(cis).where(and_(cis.c.id == ci_id, cis.c.token == current.token)).values(
-            token=new_token, modified_by=user, modified_at=stamp, properties=json.dumps(stored)))
+            token=new_token, modified_by=user, modified_at=stamp, properties=dumps_text(stored)))
         if result.rowcount != 1:
             raise Conflict(f"CI {ci_id} has been changed by another user meanwhile; read it again and retry.")
         rec = CiRecord(id=ci_id, type=ci_type, token=new_token, created_by=current.created_by,
@@ -700,7 +715,7 @@ class Repository:
                 conn.execute(insert(cis).values(
                     id=copied_id, type=rec.type, parent_id=parent_of(copied_id), name=name_of(copied_id),
                     token=copied.token, created_by=user, created_at=stamp, modified_by=user, modified_at=stamp,
-                    properties=json.dumps(props)))
+                    properties=dumps_text(props)))
                 self._write_refs(conn, copied_id, rec.type, props)
                 if rec.id in files:
                     f = files[rec.id]
@@ -727,7 +742,7 @@ class Repository:
             rec.token, rec.modified_by, rec.modified_at = str(uuid.uuid4()), user, stamp
             conn.execute(update(cis).where(cis.c.id == row.id).values(
                 id=rec.id, parent_id=parent_of(rec.id), name=name_of(rec.id), token=rec.token, modified_by=user,
-                modified_at=stamp, properties=json.dumps(rec.properties)))
+                modified_at=stamp, properties=dumps_text(rec.properties)))
             conn.execute(update(artifact_files).where(artifact_files.c.ci_id == row.id).values(ci_id=rec.id))
             self._write_refs(conn, rec.id, rec.type, rec.properties)
             self._history(conn, rec, action, user, previous_id=row.id)
@@ -736,7 +751,7 @@ class Repository:
             rec.properties = self._rewrite_refs(rec.type, rec.properties, old, new_id)
             rec.token, rec.modified_by, rec.modified_at = str(uuid.uuid4()), user, stamp
             conn.execute(update(cis).where(cis.c.id == referrer_id).values(
-                token=rec.token, modified_by=user, modified_at=stamp, properties=json.dumps(rec.properties)))
+                token=rec.token, modified_by=user, modified_at=stamp, properties=dumps_text(rec.properties)))
             self._write_refs(conn, rec.id, rec.type, rec.properties)
             self._history(conn, rec, "UPDATE", user)
         return self._must_get(conn, new_id)
@@ -818,7 +833,7 @@ class Repository:
         e = entries[version - 1]
         return CiRecord(id=e["id"], type=e["type"], token=e["token"] or "", created_by=e["_createdBy"],
                         created_at=e["_createdAt"], modified_by=e["changedBy"], modified_at=e["changedAt"],
-                        properties=json.loads(e["_properties"] or "{}"))
+                        properties=loads(e["_properties"] or "{}"))
 
     # -- query ---------------------------------------------------------------------------------
     def query(self, ci_type: str | None = None, parent: str | None = None, ancestor: str | None = None,
@@ -850,12 +865,20 @@ class Repository:
             return [_record(r) for r in conn.execute(query).all()]
 
 
+# Ids per `IN (...)` query: well below SQLite's limit of bound parameters.
+_IN_CHUNK = 500
+# Built once, as _BY_ID: building the statement cost more than running it, for a few ids.
+_TYPES_OF = select(cis.c.id, cis.c.type).where(cis.c.id.in_(bindparam("ids", expanding=True)))
+
+
 class _Batch:
-    """The rows of CIs created (or re-written by an import) in one transaction, written together; the types
-    of ids already seen are cached."""
+    """The rows of CIs created (or re-written by an import) in one transaction, written together, all with the
+    same time; the types of ids already seen are cached."""
 
     def __init__(self, repo: Repository, conn: Connection):
         self.repo, self.conn = repo, conn
+        self.stamp = now_iso()
+        self._random, self._used = b"", 0
         self.known: dict[str, str | None] = {}
         self.records: list[tuple[CiRecord, str, bool]] = []
         self.refs: list[dict] = []
@@ -864,6 +887,23 @@ class _Batch:
         if ci_id not in self.known:
             self.known[ci_id] = self.repo._type_of(self.conn, ci_id)
         return self.known[ci_id]
+
+    def token(self) -> str:
+        """A new token (a random UUID, as uuid4). The random bytes are read for many tokens at once: each read lets
+        go of the GIL, and getting it back can wait for the server's other threads."""
+        if self._used == len(self._random):
+            self._random, self._used = os.urandom(16 * 256), 0
+        self._used += 16
+        return str(uuid.UUID(bytes=self._random[self._used - 16:self._used], version=4))
+
+    def learn(self, ids) -> None:
+        """Look up the types of many ids at once (`SELECT ... WHERE id IN`), so that `type_of` need not ask
+        one at a time; ids that are not text are left to the checks that refuse them."""
+        wanted = sorted({i for i in ids if isinstance(i, str) and i not in self.known})
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start:start + _IN_CHUNK]
+            self.known.update(dict.fromkeys(chunk))
+            self.known.update(self.conn.execute(_TYPES_OF, {"ids": chunk}).all())
 
     def add(self, rec: CiRecord, refs: list[dict], action: str = "CREATE", existing: bool = False) -> None:
         """A new CI, or with `existing` new content for the CI there (its row is updated)."""
@@ -874,7 +914,7 @@ class _Batch:
     def flush(self) -> None:
         new, rewritten, history = [], [], []
         for rec, action, existing in self.records:
-            props = json.dumps(rec.properties)
+            props = dumps_text(rec.properties)
             if existing:
                 rewritten.append({"b_id": rec.id, "b_token": rec.token, "b_by": rec.modified_by,
                                   "b_at": rec.modified_at, "b_properties": props})
@@ -890,6 +930,5 @@ class _Batch:
                 properties=bindparam("b_properties")), rewritten)
             self.conn.execute(delete(ci_refs).where(ci_refs.c.source_id.in_([r["b_id"] for r in rewritten])))
         for table, rows in ((cis, new), (ci_refs, self.refs), (ci_history, history)):
-            if rows:
-                self.conn.execute(insert(table), rows)
+            self.conn.insert_many(table, rows)
         self.refs = []

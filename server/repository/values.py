@@ -15,7 +15,7 @@ from ..errors import BadRequest
 from ..store.dates import parse_date
 from ..store.secrets import MASK, PREFIX, Secrets
 from ..types import PropertyDescriptor, PropertyKind, TypeDescriptor
-from ..types.values import coerce, failed_rules, is_missing
+from ..types.values import coerce, effective, failed_rules, needs_value
 
 META_KEYS = {"id", "type"}
 
@@ -77,21 +77,32 @@ def _shown(prop: PropertyDescriptor, value):
 
 
 def for_client(desc: TypeDescriptor, stored: dict) -> dict:
-    """`masked(desc, to_json(desc, stored))` in one pass: what a client reads of a CI."""
-    out = {}
-    for prop in desc.properties.values():
-        name = prop.name
-        value = stored.get(name)  # as types.values.effective: set, else the default, else empty
+    """`masked(desc, to_json(desc, stored))`: what a client reads of a CI. Starts from the type's unset CI as
+    shown (worked out once per type; lists and maps copied) and shows each stored value over it."""
+    unset, mutable = desc.memo("unset_for_client", _unset_for_client)
+    out = unset.copy()
+    for name in mutable:
+        out[name] = out[name].copy()
+    properties = desc.properties
+    for name, value in stored.items():  # as types.values.effective: set, else the default, else empty
         if value is None:
-            if prop.default is None:
-                out[name] = prop.empty_value()
-                continue
-            value = prop.default
+            continue
+        prop = properties.get(name)
+        if prop is None:
+            continue
         if value.__class__ is str:  # most values: _shown without the call
             out[name] = MASK if value and (prop.password or value.startswith(PREFIX)) else value
         else:
             out[name] = _shown(prop, value)
     return out
+
+
+def _unset_for_client(desc: TypeDescriptor) -> tuple[dict, list[str]]:
+    """Every property of the type as a client sees it when unset (its default, else its empty value), and the
+    names of those whose value is a list or a map."""
+    unset = {prop.name: prop.empty_value() if prop.default is None else _shown(prop, prop.default)
+             for prop in desc.properties.values()}
+    return unset, [name for name, value in unset.items() if isinstance(value, (list, dict))]
 
 
 def unmask(desc: TypeDescriptor | None, data: dict, stored: dict) -> dict:
@@ -137,12 +148,14 @@ def to_stored(desc: TypeDescriptor, ci_id: str, data: dict, secrets: Secrets) ->
 
 def missing_required(desc: TypeDescriptor, stored: dict) -> list[str]:
     """Names of required properties without a value (scalars and single references only)."""
-    return [prop.name for prop in desc.properties.values() if is_missing(prop, stored)]
+    required = desc.memo("needs_value", lambda d: [p for p in d.properties.values() if needs_value(p)])
+    return [prop.name for prop in required if effective(prop, stored) in (None, "")]  # is_missing, for these
 
 
 def check_rules(desc: TypeDescriptor, ci_id: str, stored: dict) -> None:
     """Apply `<rule type="regex">` validation rules declared on properties."""
-    for prop in desc.properties.values():
+    ruled = desc.memo("validation_rules", lambda d: [p for p in d.properties.values() if p.validation_rules])
+    for prop in ruled:
         for rule in failed_rules(prop, stored.get(prop.name)):
             message = rule.get("message") or f"does not match {rule.get('pattern')}"
             raise BadRequest(f"Property '{prop.name}' of CI {ci_id}: {message}")
@@ -150,14 +163,21 @@ def check_rules(desc: TypeDescriptor, ci_id: str, stored: dict) -> None:
 
 def references(desc: TypeDescriptor, stored: dict):
     """(property, target id) for every reference a CI holds (containment pointers excluded)."""
-    for prop in desc.properties.values():
-        if not prop.kind.is_reference or prop.name not in stored or prop.as_containment:
+    for prop in desc.memo("references", lambda d: [p for p in d.properties.values()
+                                                   if p.kind.is_reference and not p.as_containment]):
+        if prop.name not in stored:
             continue
         if prop.kind == PropertyKind.CI:
             yield prop.name, stored[prop.name]
         else:
             for target in stored[prop.name]:
                 yield prop.name, target
+
+
+def containment_pointers(desc: TypeDescriptor) -> list:
+    """The CI properties of a type that point at the CI's parent (`as-containment`), worked out once per type."""
+    return desc.memo("containment_pointers", lambda d: [p for p in d.properties.values()
+                                                       if p.kind == PropertyKind.CI and p.as_containment])
 
 
 def containments(desc: TypeDescriptor) -> list:

@@ -38,15 +38,15 @@ def coerce(prop: PropertyDescriptor, value, strict: bool = False, what: str = "T
     BadRequest naming `what` when `strict`, else kept as given."""
     if value is None:
         return None
-    kind = prop.kind
-    if kind == K.STRING or kind == K.DATE or (kind == K.ENUM and not strict):
+    kind = prop.kind._value_  # the kind's name: cheaper to compare than the member
+    if kind == "STRING" or kind == "DATE" or (kind == "ENUM" and not strict):
         if value.__class__ is str:  # the common case, first
             return value if value != "" else None
         if isinstance(value, (dict, list)):
             return _unfit(value, strict, f"{what} must be a string.")
         text = _text(value)
         return text if text != "" else None
-    if kind == K.ENUM:
+    if kind == "ENUM":
         if not isinstance(value, str):
             raise BadRequest(f"{what} must be one of {', '.join(prop.enum_values)}.")
         if value == "":
@@ -54,7 +54,7 @@ def coerce(prop: PropertyDescriptor, value, strict: bool = False, what: str = "T
         if value not in prop.enum_values:
             raise BadRequest(f"{what} must be one of {', '.join(prop.enum_values)}, not '{value}'.")
         return value
-    if kind == K.INTEGER:
+    if kind == "INTEGER":
         if isinstance(value, bool):
             return _unfit(value, strict, f"{what} must be an integer, not {value!r}.")
         if isinstance(value, int):
@@ -67,7 +67,7 @@ def coerce(prop: PropertyDescriptor, value, strict: bool = False, what: str = "T
             except ValueError:
                 pass
         return _unfit(value, strict, f"{what} must be an integer, not {value!r}.")
-    if kind == K.BOOLEAN:
+    if kind == "BOOLEAN":
         if isinstance(value, bool):
             return value
         if isinstance(value, str):
@@ -77,11 +77,11 @@ def coerce(prop: PropertyDescriptor, value, strict: bool = False, what: str = "T
             if not lowered and not strict:
                 return None
         return _unfit(value, strict, f"{what} must be true or false, not {value!r}.")
-    if kind == K.CI:
+    if kind == "CI":
         if strict:
             return None if value == "" else ref_id(value, what)
         return reference(value) if not isinstance(value, list) else value
-    if kind in (K.SET_OF_CI, K.LIST_OF_CI):
+    if kind in ("SET_OF_CI", "LIST_OF_CI"):
         if isinstance(value, str) and not strict:
             value = value.split(",")
         if not isinstance(value, list):
@@ -90,8 +90,8 @@ def coerce(prop: PropertyDescriptor, value, strict: bool = False, what: str = "T
             ids = [ref_id(v, what) for v in value]
         else:
             ids = [i for i in (reference(v) for v in value) if i]
-        return list(dict.fromkeys(ids)) if kind == K.SET_OF_CI else ids
-    if kind in (K.SET_OF_STRING, K.LIST_OF_STRING):
+        return list(dict.fromkeys(ids)) if kind == "SET_OF_CI" else ids
+    if kind in ("SET_OF_STRING", "LIST_OF_STRING"):
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
         if strict:
@@ -101,8 +101,8 @@ def coerce(prop: PropertyDescriptor, value, strict: bool = False, what: str = "T
         elif not isinstance(value, (list, tuple, set, frozenset)):
             return value
         items = [_text(v) for v in value if v is not None]
-        return list(dict.fromkeys(items)) if kind == K.SET_OF_STRING else items
-    if kind == K.MAP_STRING_STRING:
+        return list(dict.fromkeys(items)) if kind == "SET_OF_STRING" else items
+    if kind == "MAP_STRING_STRING":
         if not isinstance(value, dict):
             return _unfit(value, strict, f"{what} must be a map of strings to strings.")
         if strict:
@@ -110,7 +110,7 @@ def coerce(prop: PropertyDescriptor, value, strict: bool = False, what: str = "T
                 if isinstance(item, (dict, list)):
                     raise BadRequest(f"{what}: the value of key '{key}' must be a string.")
         return {str(k): ("" if v is None else _text(v)) for k, v in value.items()}
-    return _unfit(value, strict, f"{what} has an unsupported kind {kind}.")
+    return _unfit(value, strict, f"{what} has an unsupported kind {prop.kind}.")
 
 
 def problem(prop: PropertyDescriptor, value) -> str | None:

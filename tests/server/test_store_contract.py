@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 
 from server.config import init_home, load_config
 from server.errors import Conflict
@@ -215,3 +215,25 @@ def test_grants_follow_the_directories_the_repository_moves_and_deletes(services
     repository.delete("Environments/squad", "admin")
     assert set(security.store.load().grants) == {""}
     assert not security.has("alice", "repo#edit", "Environments/squad/apps")
+
+
+def test_a_batch_create_checks_its_cis_in_a_few_statements(services):
+    """Ids, parents and references of a whole batch are looked up together, and its rows written together: the
+    number of statements does not grow with the number of CIs."""
+    repository = services.repository
+    repository.create({"id": "Infrastructure/old", "type": "overthere.LocalHost", "os": "UNIX"}, "admin")
+    hosts = [{"id": f"Infrastructure/host-{i}", "type": "overthere.LocalHost", "os": "UNIX"} for i in range(200)]
+    env = {"id": "Environments/env", "type": "udm.Environment",
+           "members": ["Infrastructure/old"] + [h["id"] for h in hosts]}  # refers to CIs later in the batch too
+    statements = []
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(statement)
+    event.listen(services.db.engine, "before_cursor_execute", count)
+    try:
+        repository.create_many([env] + hosts, "admin")
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", count)
+    assert len(statements) <= 10, statements
+    assert repository.referrers("Infrastructure/host-7") == ["Environments/env"]
+    assert [e["action"] for e in repository.history("Infrastructure/host-199")] == ["CREATE"]
