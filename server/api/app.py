@@ -300,6 +300,9 @@ def lifespan_of(services):
             yield
         finally:
             await run_in_threadpool(services.task_engine.shutdown)
+            notifier = getattr(services, "notifier", None)
+            if notifier is not None:  # the mails of the last state changes (STOPPED...) still go out
+                await run_in_threadpool(notifier.drain, 5.0)
             audit = getattr(services, "audit", None)
             if audit is not None:
                 await run_in_threadpool(audit.close)

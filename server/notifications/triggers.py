@@ -53,6 +53,8 @@ class Notifier:
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until every queued transition has been handled (tests, shutdown)."""
+        if self._worker is None:  # nothing was ever queued
+            return True
         done = threading.Event()
         self._queue.put(done)
         return done.wait(timeout)
