@@ -4,7 +4,6 @@ import hashlib
 import json
 
 import pytest
-import requests
 
 from tests.integration.helpers import create, db_state, exists, unique
 from tests.support.server import ACCEPT_JSON
@@ -24,12 +23,12 @@ def multipart(server, method, ci_id, ci, content=CONTENT, filename="app.bin", ci
         files[ci_part] = (None, ci if isinstance(ci, str) else json.dumps(ci), "application/json")
     if content is not None:
         files["fileData"] = (filename, content, "application/octet-stream")
-    return requests.request(method, f"{server.url}/repository/ci/{ci_id}", files=files, auth=("admin", "admin"),
+    return server.http().request(method, f"{server.url}/repository/ci/{ci_id}", files=files, auth=("admin", "admin"),
                             headers={"Accept": "application/json"})
 
 
 def download(server, ci_id):
-    return requests.get(f"{server.url}/repository/artifact/{ci_id}", auth=("admin", "admin"), headers=ACCEPT_JSON)
+    return server.http().get(f"{server.url}/repository/artifact/{ci_id}", auth=("admin", "admin"), headers=ACCEPT_JSON)
 
 
 def test_create_with_file_computes_sha1_and_downloads_the_same_bytes(server, api, pkg):
@@ -108,14 +107,14 @@ def test_bad_uploads_write_nothing(server, api, pkg, case):
         response = multipart(server, "POST", ci_id, "{" + '"a":' + "[" * 100_000)
         words = ["not valid JSON"]
     elif case == "two files":
-        response = requests.post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"),
+        response = server.http().post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"),
                                  headers=ACCEPT_JSON, files=[
             ("configurationItem", (None, json.dumps({"id": ci_id, "type": "file.File"}), "application/json")),
             ("fileData", ("a.bin", b"a")), ("fileData", ("b.bin", b"b"))])
         words = ["files"]
     elif case in ("garbage", "no boundary"):
         content_type = "multipart/form-data" + ("; boundary=xyz" if case == "garbage" else "")
-        response = requests.post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"),
+        response = server.http().post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"),
                                  data=b"garbage", headers={"Content-Type": content_type, "Accept": "application/json"})
         words = ["multipart"]
     else:

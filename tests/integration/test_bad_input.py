@@ -4,11 +4,10 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 
 from tests.conftest import Api
 from tests.integration.helpers import create, db_state, exists, history, path, unique
-from tests.support.server import ACCEPT_JSON, ServerProcess
+from tests.support.server import ACCEPT_JSON, InProcessServer
 
 
 @pytest.fixture(scope="module")
@@ -299,7 +298,7 @@ def test_missing_ci(server, api):
 @pytest.mark.parametrize("auth", [None, ("admin", "wrong"), ("nobody", "admin"), ("", "")])
 def test_no_or_wrong_credentials(server, tree, auth):
     ci_id = f"Applications/{unique('app')}"
-    s = requests.Session()
+    s = server.http()
     s.headers["Accept"] = "application/json"
     refused(server, lambda: s.post(f"{server.url}/repository/ci/{ci_id}", auth=auth,
                                    json={"id": ci_id, "type": "udm.Application"}), 401, "credentials")
@@ -314,7 +313,7 @@ def test_no_or_wrong_credentials(server, tree, auth):
 def test_unknown_endpoint_and_method(server, api):
     refused(server, lambda: api.get("/repository/nothing-here"), 404, "/repository/nothing-here")
     refused(server, lambda: api.get("/no/such/service"), 404, "/no/such/service")
-    refused(server, lambda: requests.get(server.base + "/other", auth=("admin", "admin"), headers=ACCEPT_JSON), 404)
+    refused(server, lambda: server.http().get(server.base + "/other", auth=("admin", "admin"), headers=ACCEPT_JSON), 404)
     refused(server, lambda: api.delete("/repository/query"), 405, "DELETE")
 
 
@@ -334,7 +333,7 @@ def test_server_still_answers(server, api):
 
 @pytest.fixture(scope="module")
 def small_server(tmp_path_factory):
-    proc = ServerProcess(tmp_path_factory.mktemp("small") / "server", conf={"http.max.request.size": 2048}).start()
+    proc = InProcessServer(tmp_path_factory.mktemp("small") / "server", conf={"http.max.request.size": 2048}).start()
     yield proc
     proc.stop()
 
@@ -349,7 +348,7 @@ def test_oversized_body(small_server):
     def chunked():  # no Content-Length: the limit applies while reading
         yield json.dumps(big).encode()
     refused(small_server, lambda: api.post(f"/repository/ci/{ci_id}", data=chunked()), 413, "2048")
-    upload = requests.post(f"{small_server.url}/repository/ci/{ci_id}", auth=("admin", "admin"),
+    upload = small_server.http().post(f"{small_server.url}/repository/ci/{ci_id}", auth=("admin", "admin"),
                            headers=ACCEPT_JSON, files={
         "configurationItem": (None, json.dumps({"id": ci_id, "type": "file.File"}), "application/json"),
         "fileData": ("big.bin", b"x" * 10_000, "application/octet-stream")})

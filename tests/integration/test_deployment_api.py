@@ -97,13 +97,13 @@ def by_id(deployment):
 
 # -- the SDK ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def sdk(server):
-    return xldeploy.Client(xldeploy.Config(host="127.0.0.1", port=server.port, context_path="deployit",
+def sdk(server_process):
+    return xldeploy.Client(xldeploy.Config(host="127.0.0.1", port=server_process.port, context_path="deployit",
                                            username="admin", password="admin"))
 
 
-def test_sdk_deployment_service(api, sdk):
-    s = Scenario(api)
+def test_sdk_deployment_service(process_api, sdk):
+    s = Scenario(process_api)
     version = s.version("1.0", {"commandCI": cmd("sleep 5")})
     deployment = sdk.deployment
     depl = deployment.prepare_initial(version, s.env)
@@ -129,8 +129,8 @@ def test_sdk_deployment_service(api, sdk):
         deployment.prepare_initial("dummy-package", "dummy-env")
 
 
-def test_sdk_prepare_update_undeploy_and_dictionary(api, sdk):
-    s = Scenario(api)
+def test_sdk_prepare_update_undeploy_and_dictionary(process_api, sdk):
+    s = Scenario(process_api)
     v1 = s.version("1.0", {"job": cmd("run 1")})
     v2 = s.version("2.0", {"job": cmd("run 2")})
     s.dictionary({"KEY": "value", "SECRET_REF": "{{PW}}"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.test_deployment_api import Scenario, by_id, cmd
-from tests.support.server import ServerProcess
+from tests.support.server import InProcessServer, ServerProcess
 
 TYPES = """<synthetic xmlns="http://www.xebialabs.com/deployit/synthetic">
   <type type="acme.Server" extends="udm.BaseContainer"/>
@@ -65,7 +65,7 @@ def plugin_server(tmp_path_factory):
     (home / "plugins" / "acme-synthetic.xml").write_text(TYPES)
     (home / "plugins" / "acme-rules.xml").write_text(RULES)
     (home / "plugins" / "acme" / "endpoints.py").write_text(ENDPOINTS)
-    proc = ServerProcess(home).start()
+    proc = InProcessServer(home).start()
     yield proc
     proc.stop()
 

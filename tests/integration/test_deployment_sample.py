@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.test_deployment_api import create_all
-from tests.support.server import ServerProcess
+from tests.support.server import InProcessServer
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dar"
 HOST = "Infrastructure/sample-host"      # tagged web: gets the readme and the config folder
@@ -23,7 +23,7 @@ ENV = "Environments/SampleEnv"
 def sample_server(tmp_path_factory):
     home = tmp_path_factory.mktemp("sample") / "home"
     shutil.copytree(SAMPLES / "Sample", home / "importablePackages" / "Sample")
-    proc = ServerProcess(home).start()
+    proc = InProcessServer(home).start()
     yield proc
     proc.stop()
 

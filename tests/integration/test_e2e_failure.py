@@ -12,7 +12,7 @@ from tests.conftest import Api
 from tests.integration.e2e_helpers import expect_done, files_under, logs
 from tests.integration.helpers import unique
 from tests.integration.tasks_helpers import create_all, post, script, steps_of, task, wait_state
-from tests.support.server import ServerProcess
+from tests.support.server import InProcessServer
 
 MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 <udm.DeploymentPackage version="1.0" application="{app}">
@@ -82,7 +82,7 @@ def cases(tmp_path_factory):
     home = tmp_path_factory.mktemp("e2e-fail") / "home"
     root = tmp_path_factory.mktemp("targets")
     made = {name: Case(home, root, name) for name in ("Fixed", "Skipped")}
-    proc = ServerProcess(home).start()
+    proc = InProcessServer(home).start()
     api = Api(proc)
     yield {name: case.set_up(api) for name, case in made.items()}
     proc.stop()

@@ -17,7 +17,7 @@ from tests.integration.e2e_helpers import (APP, SampleEnv, dictionary, expect_do
                                            plan_of, sample_home)
 from tests.integration.helpers import unique
 from tests.integration.tasks_helpers import create_all, post, wait_state
-from tests.support.server import ServerProcess
+from tests.support.server import InProcessServer
 
 README_1 = "Sample application, version 1.0.\nA pet clinic for sample pets.\n"
 README_2 = "Sample application, version 2.0.\nA pet clinic for sample pets, now with visits.\n"
@@ -57,7 +57,7 @@ def e2e_server(tmp_path_factory):
     (webapp / "deployit-manifest.xml").write_text(WEBAPP)
     (webapp / "settings" / "app.properties").write_text("greeting={{GREETING}}\n")
     (webapp / "settings" / "sub" / "more.properties").write_text("x=1\n")
-    proc = ServerProcess(home).start()
+    proc = InProcessServer(home).start()
     yield proc
     proc.stop()
 

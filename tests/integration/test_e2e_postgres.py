@@ -15,7 +15,7 @@ from tests.integration.e2e_helpers import APP, expect_done, import_samples, logs
 from tests.integration.helpers import unique
 from tests.integration.tasks_helpers import create_all, post, steps_of, wait_state
 from tests.support.postgres import PostgresServer, _bin
-from tests.support.server import ServerProcess
+from tests.support.server import InProcessServer
 
 ROLE, PASSWORD, DATABASE = "deployer", "Deployer-Pw-7%x", "clinic"
 
@@ -52,7 +52,7 @@ def tables(pg) -> dict:
 
 @pytest.fixture(scope="module")
 def api(postgres, tmp_path_factory):
-    proc = ServerProcess(sample_home(tmp_path_factory.mktemp("e2e-pg") / "home")).start()
+    proc = InProcessServer(sample_home(tmp_path_factory.mktemp("e2e-pg") / "home")).start()
     client = Api(proc)
     import_samples(client)
     yield client

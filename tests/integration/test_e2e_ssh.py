@@ -18,7 +18,7 @@ from tests.conftest import Api
 from tests.integration.e2e_helpers import (APP, SampleEnv, dictionary, expect_done, files_under, import_samples, logs,
                                            plan_of, sample_home)
 from tests.integration.tasks_helpers import steps_of
-from tests.support.server import ServerProcess
+from tests.support.server import InProcessServer
 from tests.support.sshd import TEST_PASSWORD, TEST_USER, SshServer, make_shared_dir, require_root
 
 README_2 = "Sample application, version 2.0.\nA pet clinic for sample pets, now with visits.\n"
@@ -41,7 +41,7 @@ def shared():
 
 @pytest.fixture(scope="module")
 def world(sshd, shared, tmp_path_factory):
-    proc = ServerProcess(sample_home(tmp_path_factory.mktemp("e2e-ssh") / "home")).start()
+    proc = InProcessServer(sample_home(tmp_path_factory.mktemp("e2e-ssh") / "home")).start()
     api = Api(proc)
     import_samples(api)
 

@@ -10,14 +10,14 @@ from tests.conftest import Api
 from tests.integration.helpers import unique
 from tests.integration.security_helpers import ok
 from tests.integration.tasks_helpers import wait_state
-from tests.support.server import ServerProcess
+from tests.support.server import InProcessServer
 
 USER, PASSWORD = "scott-4d9e21", "Tiger-Pa55-8b7c3f"  # values of a udm.EncryptedDictionary
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    proc = ServerProcess(tmp_path_factory.mktemp("encrypted") / "home", log_level="DEBUG").start()
+    proc = InProcessServer(tmp_path_factory.mktemp("encrypted") / "home", log_level="DEBUG").start()
     yield proc
     proc.stop()
 

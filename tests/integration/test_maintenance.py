@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.cli.conftest import Cli
 from tests.conftest import Api
@@ -45,7 +44,7 @@ def upload(server, ci_id: str, content: bytes, name: str = "app.bin") -> dict:
     files = {"configurationItem": (None, json.dumps({"id": ci_id, "type": "file.File", "targetPath": "/tmp"}),
                                    "application/json"),
              "fileData": (name, content, "application/octet-stream")}
-    response = requests.post(f"{server.url}/repository/ci/{ci_id}", files=files, auth=("admin", "admin"),
+    response = server.http().post(f"{server.url}/repository/ci/{ci_id}", files=files, auth=("admin", "admin"),
                              headers={"Accept": "application/json"})
     assert response.status_code == 200, response.text
     return response.json()
@@ -109,9 +108,9 @@ def test_gc_keeps_shared_and_deployed_files_and_frees_the_rest(server, api, cli)
     assert f"Garbage collection freed 1 file ({len(only_old)} bytes)" in result.stdout
     assert not stored(server, only_old).exists()
     assert stored(server, shared).exists() and stored(server, deployed_content).exists()
-    download = requests.get(f"{server.url}/repository/artifact/{new}/file", auth=("admin", "admin"))
+    download = server.http().get(f"{server.url}/repository/artifact/{new}/file", auth=("admin", "admin"))
     assert download.status_code == 200 and download.content == shared
-    download = requests.get(f"{server.url}/repository/artifact/{deployed_version}/file", auth=("admin", "admin"))
+    download = server.http().get(f"{server.url}/repository/artifact/{deployed_version}/file", auth=("admin", "admin"))
     assert download.status_code == 200 and download.content == deployed_content
 
     # through REST: a task listed as unfinished until archived; nothing left to free
@@ -258,7 +257,7 @@ def test_shutdown_from_the_shell_stops_the_server_cleanly(tmp_path):
     other = ServerProcess(tmp_path / "server", log_level="INFO").start()
     try:
         cli = Cli(other, tmp_path, tmp_path)
-        refused = requests.post(f"{other.url}/server/shutdown", auth=("admin", "wrong"))
+        refused = other.http().post(f"{other.url}/server/shutdown", auth=("admin", "wrong"))
         assert refused.status_code == 401
         result = cli.script("deployit.shutdown()\n")
         assert result.returncode == 0 and "shutting down" in result.stdout, result.stdout + result.stderr

@@ -63,6 +63,5 @@ def test_orchestrators(api):
 
 
 def test_metadata_needs_credentials(server):
-    import requests
-    response = requests.get(f"{server.url}/metadata/type", headers={"Accept": "application/json"})
+    response = server.http().get(f"{server.url}/metadata/type", headers={"Accept": "application/json"})
     assert response.status_code == 401 and "message" in response.json()

@@ -16,11 +16,10 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-import requests
 
 from server.packages import folders
 from tests.integration.helpers import create, db_state, path, unique
-from tests.support.server import ACCEPT_JSON, ServerProcess
+from tests.support.server import ACCEPT_JSON, InProcessServer
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dar"
 
@@ -66,7 +65,7 @@ def make_dar(files: dict, manifest_text: str | None = None) -> bytes:
 
 
 def upload(server, data: bytes, name: str = "package.dar", part: str = "fileData"):
-    return requests.post(f"{server.url}/package/upload/{name}", files={part: (name, data, "application/octet-stream")},
+    return server.http().post(f"{server.url}/package/upload/{name}", files={part: (name, data, "application/octet-stream")},
                          auth=("admin", "admin"), headers={"Accept": "application/json"})
 
 
@@ -77,7 +76,7 @@ def read(api, ci_id: str) -> dict:
 
 
 def artifact(server, ci_id: str) -> bytes:
-    response = requests.get(f"{server.url}/repository/artifact/{path(ci_id)}", auth=("admin", "admin"))
+    response = server.http().get(f"{server.url}/repository/artifact/{path(ci_id)}", auth=("admin", "admin"))
     assert response.status_code == 200, response.text
     return response.content
 
@@ -98,7 +97,7 @@ def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("packages") / "home"
     (home / "plugins").mkdir(parents=True)
     (home / "plugins" / "test-synthetic.xml").write_text(PLUGIN)
-    proc = ServerProcess(home).start()
+    proc = InProcessServer(home).start()
     yield proc
     proc.stop()
 
@@ -175,11 +174,11 @@ def test_upload_takes_any_single_file_part_or_a_raw_body(server, api):
     assert response.json()["id"] == f"Applications/{app}/1.0"
     response = upload(server, simple_dar(app, "2.0"), name="other.dar", part="whatever")
     assert response.status_code == 200, response.text
-    raw = requests.post(f"{server.url}/package/upload/raw.dar", data=simple_dar(app, "3.0"), auth=("admin", "admin"),
+    raw = server.http().post(f"{server.url}/package/upload/raw.dar", data=simple_dar(app, "3.0"), auth=("admin", "admin"),
                         headers={"Content-Type": "application/octet-stream"})
     assert raw.status_code == 200, raw.text
     assert read(api, f"Applications/{app}/3.0/a")["placeholders"] == ["A"]
-    two = requests.post(f"{server.url}/package/upload/x.dar", auth=("admin", "admin"),
+    two = server.http().post(f"{server.url}/package/upload/x.dar", auth=("admin", "admin"),
                         files={"a": ("a.dar", simple_dar(app, "4.0")), "b": ("b.dar", simple_dar(app, "5.0"))},
                         headers=ACCEPT_JSON)
     assert two.status_code == 400 and "exactly one file part" in two.json()["message"]
@@ -233,8 +232,9 @@ def test_fetch_and_fetch2_from_a_local_http_server(server, api, web):
     assert read(api, f"Applications/{app}/3.0/a")["checksum"] == sha1("a={{A}}\n")
 
 
-def test_fetch2_through_the_official_sdk(server, api, web):
+def test_fetch2_through_the_official_sdk(server_process, process_api, web):
     import xldeploy
+    server, api = server_process, process_api  # the SDK talks HTTP to a real port
     folder, base = web
     app = unique("sdk")
     (folder / "sdk.dar").write_bytes(simple_dar(app))

@@ -16,7 +16,7 @@ import pytest
 
 from tests.integration.helpers import db_state, unique
 from tests.integration.test_packages import make_dar, manifest, upload
-from tests.support.server import ServerProcess
+from tests.support.server import InProcessServer
 
 LIMITS = {"package.max.archive.size": str(256 * 1024), "package.max.uncompressed.size": str(4 * 1024 * 1024),
           "package.max.entries": "200", "package.max.compression.ratio": "100", "package.fetch.timeout": "2"}
@@ -25,7 +25,7 @@ MIB = 1024 * 1024
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    proc = ServerProcess(tmp_path_factory.mktemp("hostile") / "home", conf=LIMITS).start()
+    proc = InProcessServer(tmp_path_factory.mktemp("hostile") / "home", conf=LIMITS).start()
     yield proc
     proc.stop()
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.support.server import ServerProcess
+from tests.support.server import InProcessServer, ServerProcess
 
 PLUGIN = """<synthetic xmlns="http://www.xebialabs.com/deployit/synthetic">
   <type type="acme.AllKinds" extends="udm.BaseContainer" description="Every property kind">
@@ -34,7 +34,7 @@ def plugin_server(tmp_path_factory):
     (home / "plugins" / "acme-synthetic.xml").write_text(PLUGIN)
     (home / "conf").mkdir()
     (home / "conf" / "deployit-defaults.properties").write_text("overthere.Host.temporaryDirectoryPath=/var/tmp/xl\n")
-    proc = ServerProcess(home).start()
+    proc = InProcessServer(home).start()
     yield proc
     proc.stop()
 
@@ -97,7 +97,7 @@ def test_types_in_ext_synthetic_xml_load_like_plugins(tmp_path):
     home = tmp_path / "home"
     (home / "ext").mkdir(parents=True)
     (home / "ext" / "synthetic.xml").write_text(EXT_TYPES)
-    proc = ServerProcess(home).start()
+    proc = InProcessServer(home).start()
     try:
         s = proc.session()
         desc = s.get(proc.url + "/metadata/type/acme.Probe")

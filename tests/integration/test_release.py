@@ -58,7 +58,7 @@ def test_a_version_that_does_not_satisfy_the_checklist_is_refused_with_one_sente
 
 
 def test_checklist_items_with_roles_may_be_satisfied_only_by_members(server, api, tmp_path_factory):
-    from tests.support.server import ServerProcess
+    from tests.support.server import InProcessServer
     home = tmp_path_factory.mktemp("roles") / "server"
     (home / "plugins").mkdir(parents=True)
     (home / "plugins" / "checklist.xml").write_text(
@@ -66,7 +66,7 @@ def test_checklist_items_with_roles_may_be_satisfied_only_by_members(server, api
         '<type-modification type="udm.Version">'
         '<property name="rolesReleaseNotes" kind="set_of_string" hidden="true" default="senior-deployer"/>'
         '</type-modification></synthetic>')
-    proc = ServerProcess(home).start()
+    proc = InProcessServer(home).start()
     try:
         admin = Api(proc)
         for name in ("junior", "senior"):

@@ -18,6 +18,12 @@ from xldeploy.errors import APIError, XLDeployAuthenticationError
 from tests.integration.helpers import unique
 
 
+@pytest.fixture(scope="module")
+def server(server_process):
+    """The SDK talks HTTP to a real port."""
+    return server_process
+
+
 def client_for(server, username="admin", password="admin"):
     return xldeploy.Client(xldeploy.Config(host="127.0.0.1", port=server.port, context_path="deployit",
                                            username=username, password=password))

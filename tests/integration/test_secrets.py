@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from tests.integration.helpers import create, db_file, unique
-from tests.support.server import ServerProcess
+from tests.support.server import InProcessServer
 
 CLEAR = "Sup3r-Secret-Pa55word"
 
@@ -15,7 +15,7 @@ CLEAR = "Sup3r-Secret-Pa55word"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A server logging at DEBUG, so that anything that might log a secret does."""
-    proc = ServerProcess(tmp_path_factory.mktemp("home") / "server", log_level="DEBUG").start()
+    proc = InProcessServer(tmp_path_factory.mktemp("home") / "server", log_level="DEBUG").start()
     yield proc
     proc.stop()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 
-import requests
 
 from tests.integration.helpers import unique
 from tests.integration.security_helpers import assign, create_user, dar, grant, ok, revoke, seg, user
@@ -360,7 +359,7 @@ def test_the_audit_trail_records_changes_and_refusals_without_secrets(server, ap
     ok(api.post(f"/repository/ci/{host}", json={"id": host, "type": "overthere.SshHost", "os": "UNIX",
                                                   "address": "a", "username": "u", "password": secret}))
     assert as_member.delete(f"/repository/ci/{host}").status_code == 403
-    assert requests.delete(server.url + f"/repository/ci/{host}", auth=(member, "wrong")).status_code == 401
+    assert server.http().delete(server.url + f"/repository/ci/{host}", auth=(member, "wrong")).status_code == 401
     ok(api.post(f"/repository/rename/{host}", params={"newName": "renamed-" + host.rsplit('/', 1)[1]}))
     ok(as_member.get("/server/info"))  # reading is not audited
     batch = [f"{host}-b1", f"{host}-b2"]

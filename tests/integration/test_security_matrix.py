@@ -51,11 +51,11 @@ class World:
         self.server = server
         self.web_url = web_url
         self.sessions = {name: self._session(name) for name in ("anonymous", "nologin", "viewer", "power", "admin")}
-        self.xml = XmlClient(server.url)
+        self.xml = XmlClient(server)
         self._cache: dict = {}
 
     def _session(self, name: str) -> requests.Session:
-        s = requests.Session()
+        s = self.server.http()
         s.headers["Accept"] = "application/json"
         if name != "anonymous":
             s.auth = (name, "admin" if name == "admin" else PASSWORD)
@@ -864,7 +864,7 @@ def editor(world):
     for permission in ("read", "repo#edit"):
         grant(admin, permission, "editors", mine)
     grant(admin, "read", "keepers", hidden)
-    world.sessions["editor"] = requests.Session()
+    world.sessions["editor"] = world.server.http()
     world.sessions["editor"].auth = ("editor", PASSWORD)
     world.sessions["editor"].headers["Accept"] = "application/json"
     return {"mine": mine, "hidden": hidden}

@@ -12,7 +12,7 @@ from tests.conftest import Api
 from tests.integration.helpers import unique
 from tests.integration.security_helpers import ok
 from tests.integration.tasks_helpers import wait_state
-from tests.support.server import ServerProcess
+from tests.support.server import InProcessServer
 
 FROM_DICTIONARY = "Dict-Pa55-7f3a91"      # a value of a udm.EncryptedDictionary
 FROM_ENTRIES = "Enc-Entry-Pa55-b2c4d8"    # a value of a udm.Dictionary's encryptedEntries
@@ -55,7 +55,7 @@ def server(tmp_path_factory):
     (home / "plugins").mkdir(parents=True)
     (home / "plugins" / "secret-synthetic.xml").write_text(TYPES)
     (home / "plugins" / "secret-rules.xml").write_text(RULES)
-    proc = ServerProcess(home, log_level="DEBUG").start()
+    proc = InProcessServer(home, log_level="DEBUG").start()
     yield proc
     proc.stop()
 

@@ -13,7 +13,6 @@ import time
 import zipfile
 
 import pytest
-import requests
 
 from tests.conftest import Api
 from tests.integration.helpers import create, db_state, exists, unique
@@ -121,15 +120,15 @@ def test_json_bodies_over_the_limit_are_refused_with_or_without_a_length(server,
 def test_uploads_keep_the_big_limit_but_the_ci_part_has_the_json_limit(server, api, pkg):
     ci_id = f"{pkg}/{unique('big')}"
     content = bytes(range(256)) * (4 * JSON_LIMIT // 256)
-    sent = requests.post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"), headers=ACCEPT_JSON,
+    sent = server.http().post(f"{server.url}/repository/ci/{ci_id}", auth=("admin", "admin"), headers=ACCEPT_JSON,
                          files={
         "configurationItem": (None, json.dumps({"id": ci_id, "type": "file.File"}), "application/json"),
         "fileData": ("big.bin", content, "application/octet-stream")})
     assert sent.status_code == 200, sent.text
-    assert requests.get(f"{server.url}/repository/artifact/{ci_id}", auth=("admin", "admin")).content == content
+    assert server.http().get(f"{server.url}/repository/artifact/{ci_id}", auth=("admin", "admin")).content == content
     other = f"{pkg}/{unique('file')}"
     padded = json.dumps({"id": other, "type": "file.File", "targetPath": " " * JSON_LIMIT})
-    refused(requests.post(f"{server.url}/repository/ci/{other}", auth=("admin", "admin"), headers=ACCEPT_JSON,
+    refused(server.http().post(f"{server.url}/repository/ci/{other}", auth=("admin", "admin"), headers=ACCEPT_JSON,
                           files={
         "configurationItem": ("ci.json", padded, "application/json")}), 413, "http.max.json.size")
     assert not exists(api, other)
@@ -222,7 +221,7 @@ def bomb():
 
 
 def with_file(server, method, ci, filename, content):
-    return requests.request(method, f"{server.url}/repository/ci/{ci['id']}", auth=("admin", "admin"),
+    return server.http().request(method, f"{server.url}/repository/ci/{ci['id']}", auth=("admin", "admin"),
                             headers=ACCEPT_JSON, files={
         "configurationItem": (None, json.dumps(ci), "application/json"),
         "fileData": (filename, content, "application/octet-stream")})
@@ -254,7 +253,7 @@ def test_replacing_an_archive_by_a_bomb_keeps_the_old_file(server, pkg, bomb):
     before = state(server)
     refused(with_file(server, "PUT", created.json(), "site.zip", bomb), 400, "zip bomb")
     assert state(server) == before
-    download = requests.get(f"{server.url}/repository/artifact/{ci['id']}", auth=("admin", "admin"))
+    download = server.http().get(f"{server.url}/repository/artifact/{ci['id']}", auth=("admin", "admin"))
     assert download.content == good.getvalue()
 
 

@@ -7,7 +7,8 @@ import requests
 from tests.support.server import ACCEPT_JSON, ServerProcess
 
 
-def test_first_start_initialises_home_and_admin(server):
+def test_first_start_initialises_home_and_admin(server_process):
+    server = server_process
     home = server.home
     for sub in ("conf/deployit.conf", "conf/repository.key", "plugins", "importablePackages", "log/deployit.log",
                 "repository/repository.db"):
@@ -17,7 +18,8 @@ def test_first_start_initialises_home_and_admin(server):
     assert {p["name"] for p in info["pluginsInfo"]} >= {"udm", "overthere", "file", "cmd", "generic", "sql"}
 
 
-def test_requests_without_valid_credentials_get_401_json(server):
+def test_requests_without_valid_credentials_get_401_json(server_process):
+    server = server_process
     for auth in (None, ("admin", "wrong"), ("nobody", "admin")):
         response = requests.get(server.url + "/server/info", auth=auth, headers=ACCEPT_JSON)
         assert response.status_code == 401

@@ -15,8 +15,8 @@ from tests.integration.tasks_helpers import (LocalApp, post, run, script, steps_
 
 
 @pytest.fixture(scope="module")
-def sdk(server):
-    config = xldeploy.Config(protocol="http", host="127.0.0.1", port=str(server.port), context_path="deployit",
+def sdk(server_process):
+    config = xldeploy.Config(protocol="http", host="127.0.0.1", port=str(server_process.port), context_path="deployit",
                              username="admin", password="admin")
     return xldeploy.Client(config)
 
@@ -51,8 +51,8 @@ def test_a_deployment_runs_and_tells_what_it_did(api):
     assert task(api, task_id)["state"] == "DONE"
 
 
-def test_sdk_task_flows(api, sdk):
-    app = LocalApp(api)
+def test_sdk_task_flows(process_api, sdk):
+    app = LocalApp(process_api)
     version = app.version("1.0", {"slow": "sleep 2"})
     tasks = sdk.tasks
     # start: EXECUTING at once
@@ -64,36 +64,36 @@ def test_sdk_task_flows(api, sdk):
     # stop: after the current step
     first.stop()
     assert tasks.get_task(first.task_id)["state"] in ("STOPPING", "STOPPED", "EXECUTED")
-    assert wait_state(api, first.task_id)["state"] in ("STOPPED", "EXECUTED")
+    assert wait_state(process_api, first.task_id)["state"] in ("STOPPED", "EXECUTED")
     # abort, then cancel
-    app2 = LocalApp(api)
+    app2 = LocalApp(process_api)
     long_version = app2.version("1.0", {"slow": "sleep 30"})
     second = sdk.deployment.create_task(sdk.deployment.prepare_auto_deployeds(
         sdk.deployment.prepare_initial(long_version, app2.env)))
     second.start()
     second.abort()
-    assert wait_state(api, second.task_id, timeout=10)["state"] == "ABORTED"
+    assert wait_state(process_api, second.task_id, timeout=10)["state"] == "ABORTED"
     second.cancel()
     assert tasks.get_task(second.task_id)["state"] == "CANCELLED"
     # wait for EXECUTED, then archive: DONE
-    app3 = LocalApp(api)
+    app3 = LocalApp(process_api)
     quick = app3.version("1.0", {"hello": "echo hello"})
     third = sdk.deployment.create_task(sdk.deployment.prepare_auto_deployeds(
         sdk.deployment.prepare_initial(quick, app3.env)))
     third.start()
-    assert wait_state(api, third.task_id)["state"] == "EXECUTED"
+    assert wait_state(process_api, third.task_id)["state"] == "EXECUTED"
     third.archive(third)
     assert tasks.get_task(third.task_id)["state"] == "DONE"
     # roll back an executed deployment
-    app4 = LocalApp(api)
+    app4 = LocalApp(process_api)
     fourth_version = app4.version("1.0", {"hello": "echo hello"})
     fourth = sdk.deployment.create_task(sdk.deployment.prepare_auto_deployeds(
         sdk.deployment.prepare_initial(fourth_version, app4.env)))
     fourth.start()
-    assert wait_state(api, fourth.task_id)["state"] == "EXECUTED"
+    assert wait_state(process_api, fourth.task_id)["state"] == "EXECUTED"
     rollback = sdk.deployment.rollback(fourth.task_id)
     rollback.start()
-    assert wait_state(api, rollback.task_id)["state"] == "EXECUTED"
+    assert wait_state(process_api, rollback.task_id)["state"] == "EXECUTED"
     assert app4.application() is None and app4.deployeds() == {}
 
 

@@ -17,7 +17,7 @@ import requests
 from tests.integration.helpers import unique
 from tests.integration.security_helpers import dar
 from tests.integration.xml_client import XmlClient
-from tests.support.server import ServerProcess
+from tests.support.server import InProcessServer
 
 PLUGIN = """<synthetic xmlns="http://www.xebialabs.com/deployit/synthetic">
   <type type="acme.AllKinds" extends="udm.BaseContainer" description="Every property kind">
@@ -46,21 +46,21 @@ def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("xml") / "home"
     (home / "plugins").mkdir(parents=True)
     (home / "plugins" / "acme-synthetic.xml").write_text(PLUGIN)
-    proc = ServerProcess(home).start()
+    proc = InProcessServer(home).start()
     yield proc
     proc.stop()
 
 
 @pytest.fixture(scope="module")
 def xml(server):
-    return XmlClient(server.url)
+    return XmlClient(server)
 
 
 def curl(server, method: str, path: str, data: str | bytes | None = None, content_type: str | None = None,
          **kw) -> requests.Response:
     """A request as `curl -u admin:admin -X METHOD [-H "Content-type:..."] URL [-d@file]` sends it."""
     headers = dict(CURL, **({"Content-Type": content_type} if content_type else {}))
-    return requests.request(method, server.url + path, data=data, headers=headers, auth=("admin", "admin"),
+    return server.http().request(method, server.url + path, data=data, headers=headers, auth=("admin", "admin"),
                             timeout=30, **kw)
 
 
@@ -86,7 +86,7 @@ def error(response, status: int, *words: str) -> str:
     ("application/xml;q=0.5, application/json", "json"), ("application/*", "xml"),
 ])
 def test_the_reply_format_follows_accept_and_is_xml_without_a_preference(server, accept, expected):
-    response = requests.get(server.url + "/repository/exists/Infrastructure", auth=("admin", "admin"),
+    response = server.http().get(server.url + "/repository/exists/Infrastructure", auth=("admin", "admin"),
                             headers={"Accept": accept})  # None: requests sends no Accept at all
     assert response.status_code == 200
     if expected == "xml":
@@ -98,15 +98,15 @@ def test_the_reply_format_follows_accept_and_is_xml_without_a_preference(server,
 
 
 def test_a_json_default_in_deployit_conf_answers_json_without_a_preference(tmp_path):
-    proc = ServerProcess(tmp_path / "home", conf={"http.default.format": "json"}).start()
+    proc = InProcessServer(tmp_path / "home", conf={"http.default.format": "json"}).start()
     try:
         auth = ("admin", "admin")
-        plain = requests.get(proc.url + "/repository/exists/Infrastructure", auth=auth, headers={"Accept": "*/*"})
+        plain = proc.http().get(proc.url + "/repository/exists/Infrastructure", auth=auth, headers={"Accept": "*/*"})
         assert plain.json() == {"boolean": True}
-        asked = requests.get(proc.url + "/repository/exists/Infrastructure", auth=auth,
+        asked = proc.http().get(proc.url + "/repository/exists/Infrastructure", auth=auth,
                              headers={"Accept": "application/xml"})
         assert asked.text == "<boolean>true</boolean>"
-        refused = requests.get(proc.url + "/repository/ci/Nowhere", auth=("admin", "wrong"))
+        refused = proc.http().get(proc.url + "/repository/ci/Nowhere", auth=("admin", "wrong"))
         assert refused.status_code == 401 and "credentials" in refused.json()["message"]
     finally:
         proc.stop()
@@ -123,11 +123,11 @@ def test_a_bad_default_format_stops_the_server_with_one_sentence(tmp_path):
 
 def test_errors_come_in_the_requested_format(server):
     error(curl(server, "GET", "/repository/ci/Infrastructure/nowhere"), 404, "Infrastructure/nowhere")
-    error(requests.get(server.url + "/server/info", headers=CURL), 401, "credentials")
-    error(requests.get(server.url + "/server/info", headers=CURL, auth=("nobody", "x")), 401, "credentials")
+    error(server.http().get(server.url + "/server/info", headers=CURL), 401, "credentials")
+    error(server.http().get(server.url + "/server/info", headers=CURL, auth=("nobody", "x")), 401, "credentials")
     error(curl(server, "GET", "/no/such/service"), 404, "/no/such/service")
     error(curl(server, "DELETE", "/repository/query"), 405, "DELETE")
-    as_json = requests.get(server.url + "/repository/ci/Infrastructure/nowhere", auth=("admin", "admin"),
+    as_json = server.http().get(server.url + "/repository/ci/Infrastructure/nowhere", auth=("admin", "admin"),
                            headers={"Accept": "application/json"})
     assert as_json.status_code == 404 and "nowhere" in as_json.json()["message"]
 
@@ -349,7 +349,7 @@ def test_an_artifact_uploaded_with_an_xml_ci_part(server, xml):
     xml.create({"id": f"{app}/1.0", "type": "udm.DeploymentPackage"})
     ci_id = f"{app}/1.0/readme"
     part = f'<file.File id="{ci_id}"><targetPath>/tmp</targetPath></file.File>'
-    response = requests.post(server.url + f"/repository/ci/{ci_id}", auth=("admin", "admin"), headers=CURL, files=[
+    response = server.http().post(server.url + f"/repository/ci/{ci_id}", auth=("admin", "admin"), headers=CURL, files=[
         ("configurationItem", ("create_ci_with-data.xml", part, "application/octet-stream")),
         ("filename", (None, "readme.txt")), ("fileData", ("readme.txt", b"hello", "application/octet-stream"))])
     assert response.status_code == 200, response.text
@@ -444,7 +444,7 @@ def test_other_task_creating_calls_answer_the_bare_id(server, xml):
     assert exported.headers["Content-Type"].startswith("text/plain") and "<" not in exported.text
     task = xml.task(exported.text)
     assert task.find("metadata/exportFile").text.endswith(".zip")
-    as_json = requests.post(server.url + f"/repository/export/{host}", auth=("admin", "admin"),
+    as_json = server.http().post(server.url + f"/repository/export/{host}", auth=("admin", "admin"),
                             headers={"Accept": "application/json"}).json()
     assert set(as_json) == {"string", "file", "path"}
 
@@ -462,7 +462,7 @@ def test_security_and_server_calls_in_xml(server, xml):
     assert [s.text for s in xml.xml("GET", f"/security/role/roles/{user}")] == [role]
     granted = xml.xml("GET", f"/security/granted-permissions/{role}")
     assert "login" in [v.text for v in granted.find("global")]
-    as_user = XmlClient(server.url, user, "secret01")
+    as_user = XmlClient(server, user, "secret01")
     assert as_user.xml("GET", "/security/check/login").text == "true"
     error(as_user.call("GET", "/repository/ci/Infrastructure", expect=(403,)), 403, user)
     assert xml.xml("GET", "/server/info").find("version").text
@@ -479,7 +479,7 @@ def test_security_and_server_calls_in_xml(server, xml):
 
 
 def test_xml_bodies_share_the_json_size_limit(tmp_path):
-    proc = ServerProcess(tmp_path / "home", conf={"http.max.json.size": "2048"}).start()
+    proc = InProcessServer(tmp_path / "home", conf={"http.max.json.size": "2048"}).start()
     try:
         big = '<udm.Dictionary id="Environments/big"><entries>' + \
               "".join(f'<entry key="k{n}">{"v" * 40}</entry>' for n in range(100)) + "</entries></udm.Dictionary>"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 import xml.etree.ElementTree as ET
 
-import requests
 
 XML = {"Content-Type": "application/xml", "Accept": "application/xml"}
 SCALAR_LISTS = ("SET_OF_STRING", "LIST_OF_STRING")
@@ -18,9 +17,9 @@ CI_LISTS = ("SET_OF_CI", "LIST_OF_CI")
 
 
 class XmlClient:
-    def __init__(self, url: str, username: str = "admin", password: str = "admin"):
-        self.url = url
-        self.session = requests.Session()
+    def __init__(self, server, username: str = "admin", password: str = "admin"):
+        self.url = server.url
+        self.session = server.http()
         self.session.auth = (username, password)
         self.session.headers.update(XML)
         self._kinds: dict[str, dict[str, str]] = {}
