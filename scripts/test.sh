@@ -3,4 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-exec .venv/bin/python -m pytest -q "$@"
+# Test files are shared among TEST_WORKERS processes (2 by default, as many as this machine's cores;
+# TEST_WORKERS=0 runs everything in this one process). A module's tests stay together in one process,
+# so a module's server fixture starts once.
+exec .venv/bin/python -m pytest -q -n "${TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -56,10 +56,13 @@ class ServerProcess:
         conf_dir = self.home / "conf"
         conf_dir.mkdir(parents=True, exist_ok=True)
         path = conf_dir / "deployit.conf"
-        text = path.read_text() if path.exists() else DEFAULT_CONF.format(bind="127.0.0.1", port=self.port)
+        text = path.read_text() if path.exists() else DEFAULT_CONF.format(bind="127.0.0.1", port=self.conf_port())
         lines = [l for l in text.splitlines() if l.split("=", 1)[0].strip() not in self.conf]
         lines += [f"{k}={v}" for k, v in self.conf.items()]
         path.write_text("\n".join(lines) + "\n")
+
+    def conf_port(self) -> int:
+        return self.port
 
     def start(self, timeout: float = 30.0) -> "ServerProcess":
         self.home.mkdir(parents=True, exist_ok=True)
@@ -119,17 +122,22 @@ class InProcessServer(ServerProcess):
 
     base = "http://deployit.test"
 
-    def __init__(self, home: Path, port: int | None = None, conf: dict | None = None, env: dict | None = None,
-                 log_level: str = "WARNING"):
-        super().__init__(home, port or 4516, conf, env, log_level)
+    def __init__(self, home: Path, conf: dict | None = None, env: dict | None = None, log_level: str = "WARNING"):
+        self.log_level = log_level
+        self.home = Path(home)
+        self.conf = conf or {}
+        self.env = env or {}
+        self.log_path = self.home.parent / f"{self.home.name}-stderr.log"
         self.client = None
         self.services = None
         self._handlers: list = []
 
     @property
-    def url(self) -> str:
-        root = str(self.conf.get("http.context.root", "/")).strip("/")
-        return self.base + (f"/{root}" if root else "") + "/deployit"
+    def port(self) -> int:
+        raise AttributeError("an in-process server listens on no port: use the server_process fixture (ServerProcess)")
+
+    def conf_port(self) -> int:
+        return 4516  # what deployit.conf says; nothing listens there
 
     def start(self, timeout: float = 30.0) -> "InProcessServer":
         from unittest import mock
@@ -143,7 +151,7 @@ class InProcessServer(ServerProcess):
         self.home.mkdir(parents=True, exist_ok=True)
         self.write_conf()
         with mock.patch.dict(os.environ, self.env):
-            init_home(self.home, "127.0.0.1", self.port)
+            init_home(self.home, "127.0.0.1", self.conf_port())
             config = load_config(self.home)
             self._log_to(config.log_dir)
             self.services = build_services(config)
