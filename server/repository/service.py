@@ -406,7 +406,8 @@ class Repository:
                 check_refs: bool = True, action: str = "CREATE", created: tuple | None = None) -> CiRecord:
         """Create a CI in the batch; `created` is its (createdBy, createdAt) when it keeps earlier ones."""
         ci_id, ci_type = self._id_and_type(data)
-        batch.learn((ci_id, parent_of(ci_id)))
+        if ci_id not in batch.known or parent_of(ci_id) not in batch.known:  # known already in a batch of many
+            batch.learn((ci_id, parent_of(ci_id)))
         if batch.type_of(ci_id) is not None:
             raise Conflict(f"Repository entity {ci_id} already exists.")
         stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs)
@@ -865,6 +866,8 @@ class Repository:
             return [_record(r) for r in conn.execute(query).all()]
 
 
+# The first hex digit of a uuid's 4th group: its top two bits are the variant (10), the other two stay random.
+_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
 # Ids per `IN (...)` query: well below SQLite's limit of bound parameters.
 _IN_CHUNK = 500
 # Built once, as _BY_ID: building the statement cost more than running it, for a few ids.
@@ -889,12 +892,14 @@ class _Batch:
         return self.known[ci_id]
 
     def token(self) -> str:
-        """A new token (a random UUID, as uuid4). The random bytes are read for many tokens at once: each read lets
-        go of the GIL, and getting it back can wait for the server's other threads."""
+        """A new token (a random UUID, as uuid4 makes it: the version and variant bits set, the rest random). The
+        random bytes are read for many tokens at once: each read lets go of the GIL, and getting it back can wait for
+        the server's other threads. Written out from the hex digits: uuid.UUID's checks cost more than the rest."""
         if self._used == len(self._random):
-            self._random, self._used = os.urandom(16 * 256), 0
-        self._used += 16
-        return str(uuid.UUID(bytes=self._random[self._used - 16:self._used], version=4))
+            self._random, self._used = os.urandom(16 * 256).hex(), 0
+        h = self._random[self._used:self._used + 32]
+        self._used += 32
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
     def learn(self, ids) -> None:
         """Look up the types of many ids at once (`SELECT ... WHERE id IN`), so that `type_of` need not ask

@@ -126,24 +126,111 @@ def unmask(desc: TypeDescriptor | None, data: dict, stored: dict) -> dict:
 
 
 def to_stored(desc: TypeDescriptor, ci_id: str, data: dict, secrets: Secrets) -> dict:
-    """Check and convert a client CI body to stored properties; unknown properties are refused."""
+    """Check and convert a client CI body to stored properties; unknown properties are refused. The values most
+    bodies hold (text, numbers, true or false, ids, lists of them) take the type's plan (`_stored_plan`); any other
+    goes through `convert`, which gives the same result or names what is wrong."""
+    plan = desc.memo("stored_plan", _stored_plan)
     stored = {}
     for key, value in data.items():
-        if key in META_KEYS or key.startswith("$"):
-            continue
-        prop = desc.property(key)
-        if prop is None and key == "token":
-            continue  # goxldeploy sends the $token back as `token`; see Repository._update
-        if prop is None:
+        step = plan.get(key)
+        if step is None:
+            if key in META_KEYS or key.startswith("$"):
+                continue
+            if key == "token":
+                continue  # goxldeploy sends the $token back as `token`; see Repository._update
             raise BadRequest(f"Unknown property '{key}' on CI {ci_id} of type {desc.type}.")
-        if prop.kind.is_collection and prop.as_containment:
-            continue  # the children themselves are the value; see Repository.to_json
+        prop, fast = step
+        if fast is _SKIP or value is None:
+            continue
+        if fast is not None:
+            kept = fast(value)
+            if kept is not _SLOW:
+                if kept is not None:
+                    stored[key] = kept
+                continue
         converted = convert(prop, value, f"Property '{key}' of CI {ci_id}", secrets)
         if prop.transient:
             continue  # checked, but never persisted
         if converted is not None and not (prop.kind.is_collection and converted == []):
             stored[key] = converted
     return stored
+
+
+_SKIP = object()  # a property whose value a body may hold but that is not stored from it
+_SLOW = object()  # a value the plan leaves to `convert`
+
+
+def _text(value):
+    if value.__class__ is str:
+        return value or None
+    return _SLOW
+
+
+def _integer(value):
+    return value if value.__class__ is int else _SLOW
+
+
+def _boolean(value):
+    return value if value.__class__ is bool else _SLOW
+
+
+def _clean_id(value) -> str | None:
+    """An id string as server/refs.py reads it, or None for one that needs `convert` (blank, not text)."""
+    if value.__class__ is str:
+        return value.strip().strip("/") or None
+    return None
+
+
+def _ci(value):
+    if value == "":
+        return None
+    return _clean_id(value) or _SLOW
+
+
+def _ids(unique: bool):
+    def fast(value):
+        if value.__class__ is not list:
+            return _SLOW
+        cleaned = [_clean_id(v) for v in value]
+        if None in cleaned:
+            return _SLOW
+        return (list(dict.fromkeys(cleaned)) if unique else cleaned) or None
+    return fast
+
+
+def _texts(unique: bool):
+    def fast(value):
+        if value.__class__ is not list or not all(v.__class__ is str for v in value):
+            return _SLOW
+        return (list(dict.fromkeys(value)) if unique else list(value)) or None
+    return fast
+
+
+def _enum(allowed):
+    def fast(value):
+        return value if value.__class__ is str and value in allowed else _SLOW
+    return fast
+
+
+def _stored_plan(desc: TypeDescriptor) -> dict:
+    """For each property a body may set: (property, quick conversion or None). A quick conversion takes a value
+    of the common shapes to what `convert` makes of it (None: not stored) and answers _SLOW for any other; the
+    properties that are stored transformed (passwords, dates) or not at all (transient) have none."""
+    quick = {"STRING": lambda p: _text, "INTEGER": lambda p: _integer, "BOOLEAN": lambda p: _boolean,
+             "CI": lambda p: _ci, "SET_OF_CI": lambda p: _ids(True), "LIST_OF_CI": lambda p: _ids(False),
+             "SET_OF_STRING": lambda p: _texts(True), "LIST_OF_STRING": lambda p: _texts(False),
+             "ENUM": lambda p: _enum(frozenset(p.enum_values) - {""})}
+    plan = {}
+    for name, prop in desc.properties.items():
+        if name in META_KEYS or name.startswith("$"):
+            continue
+        if prop.kind.is_collection and prop.as_containment:
+            plan[name] = (prop, _SKIP)  # the children themselves are the value; see Repository.to_json
+        elif prop.password or prop.transient or prop.kind._value_ not in quick:
+            plan[name] = (prop, None)
+        else:
+            plan[name] = (prop, quick[prop.kind._value_](prop))
+    return plan
 
 
 def missing_required(desc: TypeDescriptor, stored: dict) -> list[str]:

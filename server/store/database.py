@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import threading
 from contextlib import contextmanager, nullcontext
+from operator import itemgetter
 from typing import Callable, Iterator
 
 from sqlalchemy import Table, create_engine, event, insert, or_
@@ -49,7 +50,8 @@ class Transaction:
             return
         columns = tuple(rows[0])
         sql = _sqlite_insert(table, columns, self.connection.dialect.identifier_preparer.quote)
-        self.connection.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
+        values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+        self.connection.exec_driver_sql(sql, list(map(values, rows)))
 
     def on_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the transaction has committed (never when it rolls back)."""
