@@ -94,17 +94,6 @@ def _in_subtrees(ci_id: str, roots: frozenset) -> bool:
     return any("/".join(parts[:n]) in roots for n in range(1, len(parts) + 1))
 
 
-def _valid_ids(items: list) -> list[str]:
-    """The ids of the CIs of a list that are well formed (the others are refused in turn as they come)."""
-    ids = []
-    for item in items:
-        try:
-            ids.append(check_id(item.get("id") if isinstance(item, dict) else None))
-        except BadRequest:
-            pass
-    return ids
-
-
 def _history_row(rec: CiRecord, action: str, user: str, previous_id: str | None = None,
                  properties: str | None = None) -> dict:
     return dict(ci_id=rec.id, previous_id=previous_id, action=action, type=rec.type, token=rec.token,
@@ -295,7 +284,7 @@ class Repository:
         if desc is None or rec.type == ROOT_TYPE:
             out.update(rec.properties)
         else:
-            out.update(values.for_client(desc, rec.properties))
+            values.for_client(desc, rec.properties, into=out)
             contained = values.containments(desc)
             if contained:
                 kids = self.children(rec.id)
@@ -395,8 +384,10 @@ class Repository:
 
     # -- create / update -----------------------------------------------------------------------
     @staticmethod
-    def _id_and_type(data) -> tuple[str, str]:
-        ci_id = check_id(body_id(data))
+    def _id_and_type(data, checked: dict | None = None) -> tuple[str, str]:
+        """The CI's id, checked (`checked`: ids as sent mapped to those checked already), and its type."""
+        ci_id = body_id(data)
+        ci_id = (checked.get(ci_id) if checked else None) or check_id(ci_id)
         ci_type = data.get("type")
         if not ci_type:
             raise BadRequest(f"CI {ci_id} has no type.")
@@ -405,7 +396,7 @@ class Repository:
     def _create(self, batch: "_Batch", data: dict, user: str, file: _File | None = None,
                 check_refs: bool = True, action: str = "CREATE", created: tuple | None = None) -> CiRecord:
         """Create a CI in the batch; `created` is its (createdBy, createdAt) when it keeps earlier ones."""
-        ci_id, ci_type = self._id_and_type(data)
+        ci_id, ci_type = self._id_and_type(data, batch.checked)
         if ci_id not in batch.known or parent_of(ci_id) not in batch.known:  # known already in a batch of many
             batch.learn((ci_id, parent_of(ci_id)))
         if batch.type_of(ci_id) is not None:
@@ -461,7 +452,7 @@ class Repository:
         """Create a list of CIs with their files inside the caller's transaction; with `imported` (ids mapped
         to their creation meta data in the archive), write them as an import does (see `replace`)."""
         batch = _Batch(self, conn)
-        ids = _valid_ids(items)
+        ids = batch.check_ids(items)
         batch.learn(ids + [parent_of(i) for i in ids])
         # References are checked once the whole batch is known: its CIs may refer to each other in any order.
         if imported is None:
@@ -868,10 +859,6 @@ class Repository:
 
 # The first hex digit of a uuid's 4th group: its top two bits are the variant (10), the other two stay random.
 _VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
-# Ids per `IN (...)` query: well below SQLite's limit of bound parameters.
-_IN_CHUNK = 500
-# Built once, as _BY_ID: building the statement cost more than running it, for a few ids.
-_TYPES_OF = select(cis.c.id, cis.c.type).where(cis.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class _Batch:
@@ -883,8 +870,21 @@ class _Batch:
         self.stamp = now_iso()
         self._random, self._used = b"", 0
         self.known: dict[str, str | None] = {}
+        self.checked: dict[str, str] = {}  # ids as sent (body_id) that passed check_id, and what it made of them
         self.records: list[tuple[CiRecord, str, bool]] = []
         self.refs: list[dict] = []
+
+    def check_ids(self, items: list) -> list[str]:
+        """The ids of the CIs of a list that are well formed, remembered in `checked` (the others are refused in
+        turn as they come)."""
+        ids = []
+        for item in items:
+            try:
+                sent = body_id(item)
+                ids.append(self.checked.setdefault(sent, check_id(sent)))
+            except BadRequest:
+                pass
+        return ids
 
     def type_of(self, ci_id: str) -> str | None:
         if ci_id not in self.known:
@@ -905,10 +905,8 @@ class _Batch:
         """Look up the types of many ids at once (`SELECT ... WHERE id IN`), so that `type_of` need not ask
         one at a time; ids that are not text are left to the checks that refuse them."""
         wanted = sorted({i for i in ids if isinstance(i, str) and i not in self.known})
-        for start in range(0, len(wanted), _IN_CHUNK):
-            chunk = wanted[start:start + _IN_CHUNK]
-            self.known.update(dict.fromkeys(chunk))
-            self.known.update(self.conn.execute(_TYPES_OF, {"ids": chunk}).all())
+        self.known.update(dict.fromkeys(wanted))
+        self.known.update(self.conn.select_in(cis, ("id", "type"), "id", wanted))
 
     def add(self, rec: CiRecord, refs: list[dict], action: str = "CREATE", existing: bool = False) -> None:
         """A new CI, or with `existing` new content for the CI there (its row is updated)."""

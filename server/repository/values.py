@@ -76,11 +76,16 @@ def _shown(prop: PropertyDescriptor, value):
     return value
 
 
-def for_client(desc: TypeDescriptor, stored: dict) -> dict:
-    """`masked(desc, to_json(desc, stored))`: what a client reads of a CI. Starts from the type's unset CI as
-    shown (worked out once per type; lists and maps copied) and shows each stored value over it."""
+def for_client(desc: TypeDescriptor, stored: dict, into: dict | None = None) -> dict:
+    """`masked(desc, to_json(desc, stored))`: what a client reads of a CI, added to `into` when given. Starts from
+    the type's unset CI as shown (worked out once per type; lists and maps copied) and shows each stored value
+    over it."""
     unset, mutable = desc.memo("unset_for_client", _unset_for_client)
-    out = unset.copy()
+    if into is None:
+        out = unset.copy()
+    else:
+        out = into
+        out.update(unset)
     for name in mutable:
         out[name] = out[name].copy()
     properties = desc.properties
@@ -200,8 +205,11 @@ def _ids(unique: bool):
 
 def _texts(unique: bool):
     def fast(value):
-        if value.__class__ is not list or not all(v.__class__ is str for v in value):
+        if value.__class__ is not list:
             return _SLOW
+        for item in value:
+            if item.__class__ is not str:
+                return _SLOW
         return (list(dict.fromkeys(value)) if unique else list(value)) or None
     return fast
 
@@ -234,9 +242,16 @@ def _stored_plan(desc: TypeDescriptor) -> dict:
 
 
 def missing_required(desc: TypeDescriptor, stored: dict) -> list[str]:
-    """Names of required properties without a value (scalars and single references only)."""
-    required = desc.memo("needs_value", lambda d: [p for p in d.properties.values() if needs_value(p)])
-    return [prop.name for prop in required if effective(prop, stored) in (None, "")]  # is_missing, for these
+    """Names of required properties without a value (scalars and single references only): `is_missing`, with
+    what the type's defaults leave missing worked out once."""
+    required = desc.memo("needs_value", lambda d: [(p.name, effective(p, {}) in (None, ""))
+                                                   for p in d.properties.values() if needs_value(p)])
+    missing = []
+    for name, unset_is_missing in required:
+        value = stored.get(name)
+        if unset_is_missing if value is None else value == "":
+            missing.append(name)
+    return missing
 
 
 def check_rules(desc: TypeDescriptor, ci_id: str, stored: dict) -> None:
