@@ -277,14 +277,13 @@ class Repository:
 
     def to_json(self, rec: CiRecord) -> dict:
         """The CI in XL Deploy's JSON form: id, type, `$` meta fields and every property."""
-        out = {"id": rec.id, "type": rec.type, "$token": rec.token,
-               "$createdBy": rec.created_by, "$createdAt": rec.created_at,
-               "$lastModifiedBy": rec.modified_by, "$lastModifiedAt": rec.modified_at}
+        meta = (rec.id, rec.type, rec.token, rec.created_by, rec.created_at, rec.modified_by, rec.modified_at)
         desc = self.types.get(rec.type)
         if desc is None or rec.type == ROOT_TYPE:
+            out = dict(zip(values.CLIENT_META, meta))
             out.update(rec.properties)
         else:
-            values.for_client(desc, rec.properties, into=out)
+            out = values.for_client(desc, rec.properties, meta)
             contained = values.containments(desc)
             if contained:
                 kids = self.children(rec.id)

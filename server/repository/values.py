@@ -76,16 +76,25 @@ def _shown(prop: PropertyDescriptor, value):
     return value
 
 
-def for_client(desc: TypeDescriptor, stored: dict, into: dict | None = None) -> dict:
-    """`masked(desc, to_json(desc, stored))`: what a client reads of a CI, added to `into` when given. Starts from
-    the type's unset CI as shown (worked out once per type; lists and maps copied) and shows each stored value
-    over it."""
-    unset, mutable = desc.memo("unset_for_client", _unset_for_client)
-    if into is None:
+# The fields a client reads before a CI's properties, in order: XL Deploy's id, type and `$` meta data.
+CLIENT_META = ("id", "type", "$token", "$createdBy", "$createdAt", "$lastModifiedBy", "$lastModifiedAt")
+
+
+def for_client(desc: TypeDescriptor, stored: dict, meta: tuple | None = None) -> dict:
+    """`masked(desc, to_json(desc, stored))`: what a client reads of a CI, after the values of CLIENT_META when
+    given (a property of the same name shows over one). Starts from the type's unset CI as shown, worked out once
+    per type (a copy of a dict is much quicker than filling one; lists and maps copied), and shows each stored
+    value over it."""
+    if meta is None:
+        unset, mutable = desc.memo("unset_for_client", _unset_for_client)
         out = unset.copy()
     else:
-        out = into
-        out.update(unset)
+        unset, mutable, shown_meta = desc.memo("ci_for_client", _ci_for_client)
+        out = unset.copy()
+        if shown_meta is CLIENT_META:
+            out.update(zip(CLIENT_META, meta))
+        else:
+            out.update((name, value) for name, value in zip(CLIENT_META, meta) if name in shown_meta)
     for name in mutable:
         out[name] = out[name].copy()
     properties = desc.properties
@@ -100,6 +109,16 @@ def for_client(desc: TypeDescriptor, stored: dict, into: dict | None = None) -> 
         else:
             out[name] = _shown(prop, value)
     return out
+
+
+def _ci_for_client(desc: TypeDescriptor) -> tuple[dict, list[str], tuple]:
+    """`_unset_for_client` after the CLIENT_META fields, and those of the fields that no property hides (CLIENT_META
+    itself when none is hidden, as with every built-in type)."""
+    unset, mutable = _unset_for_client(desc)
+    template = dict.fromkeys(CLIENT_META)
+    template.update(unset)
+    shown_meta = tuple(name for name in CLIENT_META if name not in unset)
+    return template, mutable, CLIENT_META if shown_meta == CLIENT_META else shown_meta
 
 
 def _unset_for_client(desc: TypeDescriptor) -> tuple[dict, list[str]]:

@@ -1,10 +1,13 @@
-"""server/repository/values.py `to_stored`: the type's plan takes the common values quickly; whatever it takes must
-come out as `convert`, value by value, makes it, and whatever is wrong must be refused with the same sentence."""
+"""server/repository/values.py, its quick paths against the plain ones. `to_stored`: the type's plan takes the common
+values quickly; whatever it takes must come out as `convert`, value by value, makes it, and whatever is wrong must be
+refused with the same sentence. `for_client` with the meta fields: as the meta fields followed by what a client
+reads of the properties, keys in the same order."""
 
 import random
 
 from server.errors import BadRequest
 from server.repository import values
+from server.store.secrets import MASK
 from server.types.model import PropertyDescriptor, PropertyKind as K, TypeDescriptor
 
 SECRETS = type("Secrets", (), {"protect": staticmethod(lambda text: "{b64}" + text[::-1])})()
@@ -66,3 +69,20 @@ def test_the_plan_stores_what_convert_stores_and_refuses_what_it_refuses():
     for _ in range(20000):
         data = {rng.choice(KEYS): rng.choice(VALUES) for _ in range(rng.randint(1, 4))}
         assert outcome(values.to_stored, desc, data) == outcome(by_convert, desc, data), data
+
+
+def test_a_ci_for_the_client_is_its_meta_fields_then_its_properties_as_shown():
+    desc, rng = make_type(), random.Random(17)
+    hiding = make_type()  # properties named as meta fields show over them, where the meta field is
+    hiding.properties["type"] = PropertyDescriptor(name="type", default="shown")
+    hiding.properties["$token"] = PropertyDescriptor(name="$token")
+    stored_values = [v for v in VALUES if v is not None] + ["{b64}secret", MASK]
+    for _ in range(3000):
+        stored = {rng.choice(KEYS): rng.choice(stored_values) for _ in range(rng.randint(0, 5))}
+        for kind in (desc, hiding):
+            meta = tuple(f"meta {n}" for n in range(len(values.CLIENT_META)))
+            plain = dict(zip(values.CLIENT_META, meta))
+            plain.update(values.masked(kind, values.to_json(kind, stored)))
+            quick = values.for_client(kind, stored, meta)
+            assert list(quick.items()) == list(plain.items()), stored
+            assert list(values.for_client(kind, stored).items()) == list(values.masked(kind, values.to_json(kind, stored)).items())
