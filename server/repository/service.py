@@ -396,9 +396,10 @@ class Repository:
                 check_refs: bool = True, action: str = "CREATE", created: tuple | None = None) -> CiRecord:
         """Create a CI in the batch; `created` is its (createdBy, createdAt) when it keeps earlier ones."""
         ci_id, ci_type = self._id_and_type(data, batch.checked)
-        if ci_id not in batch.known or parent_of(ci_id) not in batch.known:  # known already in a batch of many
-            batch.learn((ci_id, parent_of(ci_id)))
-        if batch.type_of(ci_id) is not None:
+        known, parent = batch.known, parent_of(ci_id)
+        if ci_id not in known or parent not in known:  # known already in a batch of many
+            batch.learn((ci_id, parent))
+        if known[ci_id] is not None:
             raise Conflict(f"Repository entity {ci_id} already exists.")
         stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs)
         if self.check_change is not None:
@@ -411,9 +412,9 @@ class Repository:
         batch.add(rec, self._refs(rec), action)
         return rec
 
-    def _refs(self, rec: CiRecord) -> list[dict]:
-        return [{"source_id": rec.id, "property": p, "target_id": t}
-                for p, t in values.references(self.types.get(rec.type), rec.properties)]
+    def _refs(self, rec: CiRecord) -> list[tuple]:
+        """The CI's rows of `ci_refs` (source_id, property, target_id)."""
+        return [(rec.id, p, t) for p, t in values.references(self.types.get(rec.type), rec.properties)]
 
     def _import(self, batch: "_Batch", data: dict, user: str, created: dict) -> CiRecord:
         """A CI written by an import, as an IMPORT version: one that is there (with the same type) is updated
@@ -458,7 +459,7 @@ class Repository:
             written = [self._create(batch, item, user, check_refs=False) for item in items]
         else:
             written = [self._import(batch, item, user, imported) for item in items]
-        batch.learn(ref["target_id"] for ref in batch.refs)
+        batch.learn(target for _, _, target in batch.refs)
         for rec in written:
             self._check_refs(batch.type_of, rec.id, rec.type, rec.properties)
         self._check_composites(conn, written)
@@ -871,7 +872,7 @@ class _Batch:
         self.known: dict[str, str | None] = {}
         self.checked: dict[str, str] = {}  # ids as sent (body_id) that passed check_id, and what it made of them
         self.records: list[tuple[CiRecord, str, bool]] = []
-        self.refs: list[dict] = []
+        self.refs: list[tuple] = []  # rows of ci_refs (_REF_COLUMNS)
 
     def check_ids(self, items: list) -> list[str]:
         """The ids of the CIs of a list that are well formed, remembered in `checked` (the others are refused in
@@ -907,7 +908,7 @@ class _Batch:
         self.known.update(dict.fromkeys(wanted))
         self.known.update(self.conn.select_in(cis, ("id", "type"), "id", wanted))
 
-    def add(self, rec: CiRecord, refs: list[dict], action: str = "CREATE", existing: bool = False) -> None:
+    def add(self, rec: CiRecord, refs: list[tuple], action: str = "CREATE", existing: bool = False) -> None:
         """A new CI, or with `existing` new content for the CI there (its row is updated)."""
         self.known[rec.id] = rec.type
         self.records.append((rec, action, existing))  # serialised at flush: storing a file may still set its checksum
@@ -921,16 +922,26 @@ class _Batch:
                 rewritten.append({"b_id": rec.id, "b_token": rec.token, "b_by": rec.modified_by,
                                   "b_at": rec.modified_at, "b_properties": props})
             else:
-                new.append(dict(id=rec.id, type=rec.type, parent_id=parent_of(rec.id), name=name_of(rec.id),
-                                token=rec.token, created_by=rec.created_by, created_at=rec.created_at,
-                                modified_by=rec.modified_by, modified_at=rec.modified_at, properties=props))
-            history.append(_history_row(rec, action, rec.modified_by, properties=props))
+                parent, _, name = rec.id.rpartition("/")
+                new.append((rec.id, rec.type, parent or None, name, rec.token, rec.created_by, rec.created_at,
+                            rec.modified_by, rec.modified_at, props))
+            history.append((rec.id, None, action, rec.type, rec.token, props, rec.modified_by, rec.modified_at,
+                            rec.created_by, rec.created_at))
         self.records = []
         if rewritten:
             self.conn.execute(update(cis).where(cis.c.id == bindparam("b_id")).values(
                 token=bindparam("b_token"), modified_by=bindparam("b_by"), modified_at=bindparam("b_at"),
                 properties=bindparam("b_properties")), rewritten)
             self.conn.execute(delete(ci_refs).where(ci_refs.c.source_id.in_([r["b_id"] for r in rewritten])))
-        for table, rows in ((cis, new), (ci_refs, self.refs), (ci_history, history)):
-            self.conn.insert_many(table, rows)
+        self.conn.insert_rows(cis, _CI_COLUMNS, new)
+        self.conn.insert_rows(ci_refs, _REF_COLUMNS, self.refs)
+        self.conn.insert_rows(ci_history, _HISTORY_COLUMNS, history)
         self.refs = []
+
+
+# The columns of the rows _Batch writes, in the order it makes them.
+_CI_COLUMNS = ("id", "type", "parent_id", "name", "token", "created_by", "created_at", "modified_by", "modified_at",
+               "properties")
+_REF_COLUMNS = ("source_id", "property", "target_id")
+_HISTORY_COLUMNS = ("ci_id", "previous_id", "action", "type", "token", "properties", "changed_by", "changed_at",
+                    "created_by", "created_at")

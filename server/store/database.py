@@ -41,17 +41,22 @@ class Transaction:
         return self.connection.execute(statement, parameters)
 
     def insert_many(self, table: Table, rows: list[dict]) -> None:
-        """Insert rows that all have the same keys (columns of `table`) with one executemany. On SQLite the rows go
-        to the driver as they are: SQLAlchemy's work on each row's parameters cost as much as SQLite's insert."""
+        """Insert rows that all have the same keys (columns of `table`) with one executemany."""
+        if rows:
+            columns = tuple(rows[0])
+            values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+            self.insert_rows(table, columns, list(map(values, rows)))
+
+    def insert_rows(self, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Insert rows given as tuples of the values of `columns` with one executemany. On SQLite the rows go to the
+        driver as they are: SQLAlchemy's work on each row's parameters cost as much as SQLite's insert."""
         if not rows:
             return
         if self.connection.dialect.name != "sqlite":
-            self.connection.execute(insert(table), rows)
+            self.connection.execute(insert(table), [dict(zip(columns, row)) for row in rows])
             return
-        columns = tuple(rows[0])
         sql = _sqlite_insert(table, columns, self.connection.dialect.identifier_preparer.quote)
-        values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-        self.connection.exec_driver_sql(sql, list(map(values, rows)))
+        self.connection.exec_driver_sql(sql, rows)
 
     def select_in(self, table: Table, columns: tuple[str, ...], key: str, values: list) -> list[tuple]:
         """The `columns` of the rows whose `key` column is one of `values`, in queries of at most _IN_CHUNK values
