@@ -33,7 +33,12 @@ def loads(raw: bytes | str):
 
 def dumps(data) -> bytes:
     """Compact UTF-8 JSON (as Starlette's JSONResponse makes it); the json module takes what orjson
-    refuses (integers beyond 64 bits)."""
+    refuses (integers beyond 64 bits). Keys that are not text are written as text; orjson's option for them
+    doubles its time, so it is used only when plain orjson refuses the data."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:
+        pass
     try:
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:

@@ -332,13 +332,7 @@ class Repository:
         if parent_type is None:
             raise BadRequest(f"Cannot create {ci_id}: its parent {parent} does not exist.")
         check_placement(self.types, ci_id, ci_type, parent_type, parent)
-        stored = values.to_stored(desc, ci_id, data, self.secrets)
-        for prop in values.containment_pointers(desc):
-            stored[prop.name] = parent  # the containing CI is the parent
-        missing = values.missing_required(desc, stored)
-        if missing:
-            raise BadRequest(f"Property '{missing[0]}' of CI {ci_id} of type {ci_type} is required.")
-        values.check_rules(desc, ci_id, stored)
+        stored = values.checked_properties(desc, ci_id, parent, data, self.secrets)
         if check_refs:
             self._check_refs(type_of, ci_id, ci_type, stored)
         return stored
@@ -384,9 +378,11 @@ class Repository:
     # -- create / update -----------------------------------------------------------------------
     @staticmethod
     def _id_and_type(data, checked: dict | None = None) -> tuple[str, str]:
-        """The CI's id, checked (`checked`: ids as sent mapped to those checked already), and its type."""
-        ci_id = body_id(data)
-        ci_id = (checked.get(ci_id) if checked else None) or check_id(ci_id)
+        """The CI's id, checked (`checked`: ids as sent mapped to what check_id made of them), and its type."""
+        sent = data.get("id") if checked and data.__class__ is dict else None
+        ci_id = checked.get(sent) if sent.__class__ is str else None
+        if ci_id is None:
+            ci_id = check_id(body_id(data))
         ci_type = data.get("type")
         if not ci_type:
             raise BadRequest(f"CI {ci_id} has no type.")
@@ -870,7 +866,7 @@ class _Batch:
         self.stamp = now_iso()
         self._random, self._used = b"", 0
         self.known: dict[str, str | None] = {}
-        self.checked: dict[str, str] = {}  # ids as sent (body_id) that passed check_id, and what it made of them
+        self.checked: dict[str, str] = {}  # ids as sent that passed check_id, and what it made of them
         self.records: list[tuple[CiRecord, str, bool]] = []
         self.refs: list[tuple] = []  # rows of ci_refs (_REF_COLUMNS)
 
@@ -880,10 +876,11 @@ class _Batch:
         ids = []
         for item in items:
             try:
-                sent = body_id(item)
-                ids.append(self.checked.setdefault(sent, check_id(sent)))
+                ci_id = check_id(body_id(item))
             except BadRequest:
-                pass
+                continue
+            ids.append(ci_id)
+            self.checked[item["id"]] = ci_id
         return ids
 
     def type_of(self, ci_id: str) -> str | None:

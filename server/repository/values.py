@@ -10,6 +10,7 @@ strings; passwords as `{b64}` ciphertext; dates as ISO strings in UTC. Clients s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 from ..errors import BadRequest
 from ..store.dates import parse_date
@@ -260,26 +261,37 @@ def _stored_plan(desc: TypeDescriptor) -> dict:
     return plan
 
 
-def missing_required(desc: TypeDescriptor, stored: dict) -> list[str]:
-    """Names of required properties without a value (scalars and single references only): `is_missing`, with
-    what the type's defaults leave missing worked out once."""
-    required = desc.memo("needs_value", lambda d: [(p.name, effective(p, {}) in (None, ""))
-                                                   for p in d.properties.values() if needs_value(p)])
-    missing = []
-    for name, unset_is_missing in required:
+def checked_properties(desc: TypeDescriptor, ci_id: str, parent: str, data: dict, secrets: Secrets) -> dict:
+    """A client CI body as the properties to store: converted (`to_stored`), the containment pointers set to the
+    CI's parent, then checked for the values required and the validation rules (`<rule type="regex">`)."""
+    stored = to_stored(desc, ci_id, data, secrets)
+    checks = desc.memo("body_checks", _body_checks)
+    for name in checks.pointers:
+        stored[name] = parent  # the containing CI is the parent
+    for name, unset_is_missing in checks.required:  # is_missing, with what the defaults leave missing known
         value = stored.get(name)
         if unset_is_missing if value is None else value == "":
-            missing.append(name)
-    return missing
-
-
-def check_rules(desc: TypeDescriptor, ci_id: str, stored: dict) -> None:
-    """Apply `<rule type="regex">` validation rules declared on properties."""
-    ruled = desc.memo("validation_rules", lambda d: [p for p in d.properties.values() if p.validation_rules])
-    for prop in ruled:
+            raise BadRequest(f"Property '{name}' of CI {ci_id} of type {desc.type} is required.")
+    for prop in checks.ruled:
         for rule in failed_rules(prop, stored.get(prop.name)):
             message = rule.get("message") or f"does not match {rule.get('pattern')}"
             raise BadRequest(f"Property '{prop.name}' of CI {ci_id}: {message}")
+    return stored
+
+
+@dataclass(frozen=True)
+class _BodyChecks:
+    pointers: tuple  # names of the CI properties that point at the CI's parent (`as-containment`)
+    required: tuple  # (name, whether it lacks a value when unset) of those that must have a value (needs_value)
+    ruled: tuple  # properties with validation rules
+
+
+def _body_checks(desc: TypeDescriptor) -> _BodyChecks:
+    props = desc.properties.values()
+    return _BodyChecks(
+        pointers=tuple(p.name for p in props if p.kind == PropertyKind.CI and p.as_containment),
+        required=tuple((p.name, effective(p, {}) in (None, "")) for p in props if needs_value(p)),
+        ruled=tuple(p for p in props if p.validation_rules))
 
 
 def references(desc: TypeDescriptor, stored: dict):
@@ -293,12 +305,6 @@ def references(desc: TypeDescriptor, stored: dict):
         else:
             for target in stored[prop.name]:
                 yield prop.name, target
-
-
-def containment_pointers(desc: TypeDescriptor) -> list:
-    """The CI properties of a type that point at the CI's parent (`as-containment`), worked out once per type."""
-    return desc.memo("containment_pointers", lambda d: [p for p in d.properties.values()
-                                                       if p.kind == PropertyKind.CI and p.as_containment])
 
 
 def containments(desc: TypeDescriptor) -> list:
