@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import BinaryIO, Callable
 
-from sqlalchemy import and_, bindparam, delete, func, insert, not_, or_, select, update
+from sqlalchemy import String, and_, bindparam, delete, func, insert, literal_column, not_, null, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import BadRequest, Conflict, NotFound
@@ -912,9 +912,10 @@ class _Batch:
         self.refs.extend(refs)
 
     def flush(self) -> None:
-        new, rewritten, history = [], [], []
-        for rec, action, existing in self.records:
-            props = dumps_text(rec.properties)
+        records, self.records = self.records, []
+        texts = [dumps_text(rec.properties) for rec, _, _ in records]
+        new, rewritten = [], []
+        for (rec, _, existing), props in zip(records, texts):
             if existing:
                 rewritten.append({"b_id": rec.id, "b_token": rec.token, "b_by": rec.modified_by,
                                   "b_at": rec.modified_at, "b_properties": props})
@@ -922,17 +923,24 @@ class _Batch:
                 parent, _, name = rec.id.rpartition("/")
                 new.append((rec.id, rec.type, parent or None, name, rec.token, rec.created_by, rec.created_at,
                             rec.modified_by, rec.modified_at, props))
-            history.append((rec.id, None, action, rec.type, rec.token, props, rec.modified_by, rec.modified_at,
-                            rec.created_by, rec.created_at))
-        self.records = []
         if rewritten:
             self.conn.execute(update(cis).where(cis.c.id == bindparam("b_id")).values(
                 token=bindparam("b_token"), modified_by=bindparam("b_by"), modified_at=bindparam("b_at"),
                 properties=bindparam("b_properties")), rewritten)
             self.conn.execute(delete(ci_refs).where(ci_refs.c.source_id.in_([r["b_id"] for r in rewritten])))
-        self.conn.insert_rows(cis, _CI_COLUMNS, new)
+        actions = {action for _, action, _ in records}
+        if new and not rewritten and len(actions) == 1 and self.conn.connection.dialect.name == "sqlite":
+            # The history rows are copies of the rows just written, which SQLite numbers one after the other from
+            # the largest rowid there was: SQLite copies them, in order, in half the time of taking them again.
+            after = self.conn.execute(_LAST_ROWID).scalar() or 0
+            self.conn.insert_rows(cis, _CI_COLUMNS, new)
+            self.conn.execute(_HISTORY_OF_NEW, {"action": actions.pop(), "after": after})
+        else:
+            self.conn.insert_rows(cis, _CI_COLUMNS, new)
+            self.conn.insert_rows(ci_history, _HISTORY_COLUMNS, [
+                (rec.id, None, action, rec.type, rec.token, props, rec.modified_by, rec.modified_at, rec.created_by,
+                 rec.created_at) for (rec, action, _), props in zip(records, texts)])
         self.conn.insert_rows(ci_refs, _REF_COLUMNS, self.refs)
-        self.conn.insert_rows(ci_history, _HISTORY_COLUMNS, history)
         self.refs = []
 
 
@@ -942,3 +950,9 @@ _CI_COLUMNS = ("id", "type", "parent_id", "name", "token", "created_by", "create
 _REF_COLUMNS = ("source_id", "property", "target_id")
 _HISTORY_COLUMNS = ("ci_id", "previous_id", "action", "type", "token", "properties", "changed_by", "changed_at",
                     "created_by", "created_at")
+_ROWID = literal_column("cis.rowid")
+_LAST_ROWID = select(func.max(_ROWID)).select_from(cis)
+_HISTORY_OF_NEW = insert(ci_history).from_select(
+    _HISTORY_COLUMNS, select(cis.c.id, null(), bindparam("action", type_=String), cis.c.type, cis.c.token,
+                             cis.c.properties, cis.c.modified_by, cis.c.modified_at, cis.c.created_by, cis.c.created_at)
+    .where(_ROWID > bindparam("after")).order_by(_ROWID))
