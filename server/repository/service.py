@@ -399,7 +399,7 @@ class Repository:
             raise Conflict(f"Repository entity {ci_id} already exists.")
         stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs)
         if self.check_change is not None:
-            self.check_change(user, ci_id, ci_type, None, stored, lambda i: self._get(batch.conn, i))
+            self.check_change(user, ci_id, ci_type, None, stored, batch.read)
         self._store_file(batch.conn, ci_id, ci_type, stored, file)
         stamp = batch.stamp
         created_by, created_at = created or (user, stamp)
@@ -870,6 +870,10 @@ class _Batch:
         self.records: list[tuple[CiRecord, str, bool]] = []
         self.refs: list[tuple] = []  # rows of ci_refs (_REF_COLUMNS)
 
+    def read(self, ci_id: str) -> CiRecord | None:
+        """The CI as this batch's transaction has it so far (not counting the rows still to be flushed)."""
+        return self.repo._get(self.conn, ci_id)
+
     def check_ids(self, items: list) -> list[str]:
         """The ids of the CIs of a list that are well formed, remembered in `checked` (the others are refused in
         turn as they come)."""
@@ -890,10 +894,10 @@ class _Batch:
 
     def token(self) -> str:
         """A new token (a random UUID, as uuid4 makes it: the version and variant bits set, the rest random). The
-        random bytes are read for many tokens at once: each read lets go of the GIL, and getting it back can wait for
+        random bytes are read for a thousand tokens at once: each read lets go of the GIL, and getting it back can wait for
         the server's other threads. Written out from the hex digits: uuid.UUID's checks cost more than the rest."""
         if self._used == len(self._random):
-            self._random, self._used = os.urandom(16 * 256).hex(), 0
+            self._random, self._used = os.urandom(16 * 1024).hex(), 0
         h = self._random[self._used:self._used + 32]
         self._used += 32
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"

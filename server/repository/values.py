@@ -92,8 +92,9 @@ def for_client(desc: TypeDescriptor, stored: dict, meta: tuple | None = None) ->
     else:
         unset, mutable, shown_meta = desc.memo("ci_for_client", _ci_for_client)
         out = unset.copy()
-        if shown_meta is CLIENT_META:
-            out.update(zip(CLIENT_META, meta))
+        if shown_meta is CLIENT_META:  # as update(zip(CLIENT_META, meta)), in half the time
+            (out["id"], out["type"], out["$token"], out["$createdBy"], out["$createdAt"], out["$lastModifiedBy"],
+             out["$lastModifiedAt"]) = meta
         else:
             out.update((name, value) for name, value in zip(CLIENT_META, meta) if name in shown_meta)
     for name in mutable:
@@ -230,7 +231,7 @@ def _texts(unique: bool):
         for item in value:
             if item.__class__ is not str:
                 return _SLOW
-        return (list(dict.fromkeys(value)) if unique else list(value)) or None
+        return (list(dict.fromkeys(value)) if unique and len(value) > 1 else list(value)) or None
     return fast
 
 
@@ -294,17 +295,20 @@ def _body_checks(desc: TypeDescriptor) -> _BodyChecks:
         ruled=tuple(p for p in props if p.validation_rules))
 
 
-def references(desc: TypeDescriptor, stored: dict):
+def references(desc: TypeDescriptor, stored: dict) -> list[tuple[str, str]]:
     """(property, target id) for every reference a CI holds (containment pointers excluded)."""
-    for prop in desc.memo("references", lambda d: [p for p in d.properties.values()
-                                                   if p.kind.is_reference and not p.as_containment]):
-        if prop.name not in stored:
+    found = []
+    names = desc.memo("reference_names", lambda d: [(p.name, p.kind == PropertyKind.CI) for p in d.properties.values()
+                                                    if p.kind.is_reference and not p.as_containment])
+    for name, single in names:
+        if name not in stored:
             continue
-        if prop.kind == PropertyKind.CI:
-            yield prop.name, stored[prop.name]
+        value = stored[name]
+        if single:
+            found.append((name, value))
         else:
-            for target in stored[prop.name]:
-                yield prop.name, target
+            found.extend((name, target) for target in value)
+    return found
 
 
 def containments(desc: TypeDescriptor) -> list:
