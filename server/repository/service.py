@@ -864,7 +864,7 @@ class _Batch:
     def __init__(self, repo: Repository, conn: Connection):
         self.repo, self.conn = repo, conn
         self.stamp = now_iso()
-        self._random, self._used = b"", 0
+        self._random, self._used = "", 0
         self.known: dict[str, str | None] = {}
         self.checked: dict[str, str] = {}  # ids as sent that passed check_id, and what it made of them
         self.records: list[tuple[CiRecord, str, bool]] = []
@@ -894,8 +894,9 @@ class _Batch:
 
     def token(self) -> str:
         """A new token (a random UUID, as uuid4 makes it: the version and variant bits set, the rest random). The
-        random bytes are read for a thousand tokens at once: each read lets go of the GIL, and getting it back can wait for
-        the server's other threads. Written out from the hex digits: uuid.UUID's checks cost more than the rest."""
+        random bytes are read for a thousand tokens at once: each read lets go of the GIL, and getting it back can
+        wait for the server's other threads. Written out from the hex digits: uuid.UUID's checks cost more than the
+        rest."""
         if self._used == len(self._random):
             self._random, self._used = os.urandom(16 * 1024).hex(), 0
         h = self._random[self._used:self._used + 32]

@@ -66,8 +66,9 @@ class Transaction:
         for start in range(0, len(values), _IN_CHUNK):
             chunk = values[start:start + _IN_CHUNK]
             if self.connection.dialect.name == "sqlite":
-                sql = _sqlite_select_in(table, columns, key, len(chunk), self.connection.dialect.identifier_preparer.quote)
-                found += self.connection.exec_driver_sql(sql, tuple(chunk)).all()
+                quote = self.connection.dialect.identifier_preparer.quote
+                found += self.connection.exec_driver_sql(_sqlite_select_in(table, columns, key, len(chunk), quote),
+                                                         tuple(chunk)).all()
             else:
                 found += self.connection.execute(select(*(table.c[c] for c in columns))
                                                  .where(table.c[key].in_(chunk))).all()
