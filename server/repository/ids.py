@@ -14,7 +14,7 @@ MAX_ID_LENGTH = 850
 ILLEGAL_NAME_CHARS = set('\\:[]|*%"')
 # An id of printable ASCII names (inner single or repeated spaces allowed) under a root: what nearly every id is,
 # and one that passes every check of `check_id`, so one match stands for them.
-_WORD = "[" + re.escape("".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ILLEGAL_NAME_CHARS and c != "/")) + "]+"
+_WORD = "[" + re.escape("".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ILLEGAL_NAME_CHARS | {"/"})) + "]+"
 _PLAIN_ID = re.compile(f"(?:{'|'.join(ROOTS)})(?:/{_WORD}(?: +{_WORD})*)*")
 
 
