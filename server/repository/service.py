@@ -906,7 +906,7 @@ class _Batch:
     def learn(self, ids) -> None:
         """Look up the types of many ids at once (`SELECT ... WHERE id IN`), so that `type_of` need not ask
         one at a time; ids that are not text are left to the checks that refuse them."""
-        wanted = sorted({i for i in ids if isinstance(i, str) and i not in self.known})
+        wanted = list({i for i in ids if isinstance(i, str) and i not in self.known})
         self.known.update(dict.fromkeys(wanted))
         self.known.update(self.conn.select_in(cis, ("id", "type"), "id", wanted))
 

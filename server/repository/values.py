@@ -242,14 +242,14 @@ def _enum(allowed):
 
 
 def _stored_plan(desc: TypeDescriptor) -> dict:
-    """For each property a body may set: (property, quick conversion or None). A quick conversion takes a value
+    """For each key a body may hold: (property, quick conversion or None, or _SKIP). A quick conversion takes a value
     of the common shapes to what `convert` makes of it (None: not stored) and answers _SLOW for any other; the
     properties that are stored transformed (passwords, dates) or not at all (transient) have none."""
     quick = {"STRING": lambda p: _text, "INTEGER": lambda p: _integer, "BOOLEAN": lambda p: _boolean,
              "CI": lambda p: _ci, "SET_OF_CI": lambda p: _ids(True), "LIST_OF_CI": lambda p: _ids(False),
              "SET_OF_STRING": lambda p: _texts(True), "LIST_OF_STRING": lambda p: _texts(False),
              "ENUM": lambda p: _enum(frozenset(p.enum_values) - {""})}
-    plan = {}
+    plan = dict.fromkeys(META_KEYS, (None, _SKIP))  # the id and type, read by the repository itself
     for name, prop in desc.properties.items():
         if name in META_KEYS or name.startswith("$"):
             continue
