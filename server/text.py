@@ -67,8 +67,8 @@ def check_name(value: str, what: str, max_length: int | None = None, show: bool 
     """The name unchanged, or BadRequest when it holds a control character or is longer than max_length.
     `what` says which name it is ("The role name"); `show=False` leaves the value out (passwords)."""
     found = control_character(value)
-    label = f"{what} '{shown(value)}'" if show else what
     if found:
+        label = f"{what} '{shown(value)}'" if show else what
         raise BadRequest(f"{label} may not hold {found}.")
     if max_length is not None and len(value) > max_length:
         label = f"{what} '{value[:40]}...'" if show else what

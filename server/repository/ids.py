@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..errors import BadRequest
 from ..text import check_name, shown
 from ..types import TypeRegistry
@@ -10,6 +12,10 @@ ROOTS = ("Applications", "Environments", "Infrastructure", "Configuration")
 ROOT_TYPE = "internal.Root"
 MAX_ID_LENGTH = 850
 ILLEGAL_NAME_CHARS = set('\\:[]|*%"')
+# An id of printable ASCII names (inner single or repeated spaces allowed) under a root: what nearly every id is,
+# and one that passes every check of `check_id`, so one match stands for them.
+_WORD = "[" + re.escape("".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ILLEGAL_NAME_CHARS | {"/"})) + "]+"
+_PLAIN_ID = re.compile(f"(?:{'|'.join(ROOTS)})(?:/{_WORD}(?: +{_WORD})*)*")
 
 
 def parent_of(ci_id: str) -> str | None:
@@ -31,6 +37,11 @@ def check_id(ci_id) -> str:
     ci_id = ci_id.strip("/")
     if len(ci_id) > MAX_ID_LENGTH:
         raise BadRequest(f"The id '{shown(ci_id[:60])}...' is longer than {MAX_ID_LENGTH} characters.")
+    return ci_id if _PLAIN_ID.fullmatch(ci_id) else _checked_in_full(ci_id)
+
+
+def _checked_in_full(ci_id: str) -> str:
+    """`check_id`'s checks one by one, for an id that is not plain: the one that fails names the problem."""
     check_name(ci_id, "The id")
     if root_of(ci_id) not in ROOTS:
         raise BadRequest(f"The id '{ci_id}' must start with one of the roots {', '.join(ROOTS)}.")
@@ -76,6 +87,17 @@ def check_placement(types: TypeRegistry, ci_id: str, ci_type: str, parent_type: 
     environment; anything else under Configuration. A CI whose `as-containment` CI property points
     at the parent's type (e.g. an SQL client under its host) may live under that parent.
     """
+    desc = types.get(ci_type)
+    allowed = desc.memo("placements", lambda d: set()) if desc is not None else None
+    place = (root_of(ci_id), parent_type)
+    if allowed is not None and place in allowed:  # the answer depends on these and the type only
+        return
+    _check_placement(types, ci_id, ci_type, parent_type)
+    if allowed is not None:
+        allowed.add(place)
+
+
+def _check_placement(types: TypeRegistry, ci_id: str, ci_type: str, parent_type: str | None) -> None:
     is_a = types.is_a
     root = root_of(ci_id)
     where = f"A {ci_type} cannot be created at {ci_id}"

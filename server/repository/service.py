@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import BinaryIO, Callable
 
-from sqlalchemy import and_, bindparam, delete, func, insert, not_, or_, select, update
+from sqlalchemy import String, and_, bindparam, delete, func, insert, literal_column, not_, null, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import BadRequest, Conflict, NotFound
@@ -92,17 +92,6 @@ def _in_subtrees(ci_id: str, roots: frozenset) -> bool:
     """Whether ci_id is one of `roots` or below one of them."""
     parts = ci_id.split("/")
     return any("/".join(parts[:n]) in roots for n in range(1, len(parts) + 1))
-
-
-def _valid_ids(items: list) -> list[str]:
-    """The ids of the CIs of a list that are well formed (the others are refused in turn as they come)."""
-    ids = []
-    for item in items:
-        try:
-            ids.append(check_id(item.get("id") if isinstance(item, dict) else None))
-        except BadRequest:
-            pass
-    return ids
 
 
 def _history_row(rec: CiRecord, action: str, user: str, previous_id: str | None = None,
@@ -288,14 +277,13 @@ class Repository:
 
     def to_json(self, rec: CiRecord) -> dict:
         """The CI in XL Deploy's JSON form: id, type, `$` meta fields and every property."""
-        out = {"id": rec.id, "type": rec.type, "$token": rec.token,
-               "$createdBy": rec.created_by, "$createdAt": rec.created_at,
-               "$lastModifiedBy": rec.modified_by, "$lastModifiedAt": rec.modified_at}
+        meta = (rec.id, rec.type, rec.token, rec.created_by, rec.created_at, rec.modified_by, rec.modified_at)
         desc = self.types.get(rec.type)
         if desc is None or rec.type == ROOT_TYPE:
+            out = dict(zip(values.CLIENT_META, meta))
             out.update(rec.properties)
         else:
-            out.update(values.for_client(desc, rec.properties))
+            out = values.for_client(desc, rec.properties, meta)
             contained = values.containments(desc)
             if contained:
                 kids = self.children(rec.id)
@@ -344,13 +332,7 @@ class Repository:
         if parent_type is None:
             raise BadRequest(f"Cannot create {ci_id}: its parent {parent} does not exist.")
         check_placement(self.types, ci_id, ci_type, parent_type, parent)
-        stored = values.to_stored(desc, ci_id, data, self.secrets)
-        for prop in values.containment_pointers(desc):
-            stored[prop.name] = parent  # the containing CI is the parent
-        missing = values.missing_required(desc, stored)
-        if missing:
-            raise BadRequest(f"Property '{missing[0]}' of CI {ci_id} of type {ci_type} is required.")
-        values.check_rules(desc, ci_id, stored)
+        stored = values.checked_properties(desc, ci_id, parent, data, self.secrets)
         if check_refs:
             self._check_refs(type_of, ci_id, ci_type, stored)
         return stored
@@ -395,8 +377,12 @@ class Repository:
 
     # -- create / update -----------------------------------------------------------------------
     @staticmethod
-    def _id_and_type(data) -> tuple[str, str]:
-        ci_id = check_id(body_id(data))
+    def _id_and_type(data, checked: dict | None = None) -> tuple[str, str]:
+        """The CI's id, checked (`checked`: ids as sent mapped to what check_id made of them), and its type."""
+        sent = data.get("id") if checked and data.__class__ is dict else None
+        ci_id = checked.get(sent) if sent.__class__ is str else None
+        if ci_id is None:
+            ci_id = check_id(body_id(data))
         ci_type = data.get("type")
         if not ci_type:
             raise BadRequest(f"CI {ci_id} has no type.")
@@ -405,13 +391,15 @@ class Repository:
     def _create(self, batch: "_Batch", data: dict, user: str, file: _File | None = None,
                 check_refs: bool = True, action: str = "CREATE", created: tuple | None = None) -> CiRecord:
         """Create a CI in the batch; `created` is its (createdBy, createdAt) when it keeps earlier ones."""
-        ci_id, ci_type = self._id_and_type(data)
-        batch.learn((ci_id, parent_of(ci_id)))
-        if batch.type_of(ci_id) is not None:
+        ci_id, ci_type = self._id_and_type(data, batch.checked)
+        known, parent = batch.known, parent_of(ci_id)
+        if ci_id not in known or parent not in known:  # known already in a batch of many
+            batch.learn((ci_id, parent))
+        if known[ci_id] is not None:
             raise Conflict(f"Repository entity {ci_id} already exists.")
         stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs)
         if self.check_change is not None:
-            self.check_change(user, ci_id, ci_type, None, stored, lambda i: self._get(batch.conn, i))
+            self.check_change(user, ci_id, ci_type, None, stored, batch.read)
         self._store_file(batch.conn, ci_id, ci_type, stored, file)
         stamp = batch.stamp
         created_by, created_at = created or (user, stamp)
@@ -420,9 +408,9 @@ class Repository:
         batch.add(rec, self._refs(rec), action)
         return rec
 
-    def _refs(self, rec: CiRecord) -> list[dict]:
-        return [{"source_id": rec.id, "property": p, "target_id": t}
-                for p, t in values.references(self.types.get(rec.type), rec.properties)]
+    def _refs(self, rec: CiRecord) -> list[tuple]:
+        """The CI's rows of `ci_refs` (source_id, property, target_id)."""
+        return [(rec.id, p, t) for p, t in values.references(self.types.get(rec.type), rec.properties)]
 
     def _import(self, batch: "_Batch", data: dict, user: str, created: dict) -> CiRecord:
         """A CI written by an import, as an IMPORT version: one that is there (with the same type) is updated
@@ -460,14 +448,14 @@ class Repository:
         """Create a list of CIs with their files inside the caller's transaction; with `imported` (ids mapped
         to their creation meta data in the archive), write them as an import does (see `replace`)."""
         batch = _Batch(self, conn)
-        ids = _valid_ids(items)
+        ids = batch.check_ids(items)
         batch.learn(ids + [parent_of(i) for i in ids])
         # References are checked once the whole batch is known: its CIs may refer to each other in any order.
         if imported is None:
             written = [self._create(batch, item, user, check_refs=False) for item in items]
         else:
             written = [self._import(batch, item, user, imported) for item in items]
-        batch.learn(ref["target_id"] for ref in batch.refs)
+        batch.learn(target for _, _, target in batch.refs)
         for rec in written:
             self._check_refs(batch.type_of, rec.id, rec.type, rec.properties)
         self._check_composites(conn, written)
@@ -865,10 +853,8 @@ class Repository:
             return [_record(r) for r in conn.execute(query).all()]
 
 
-# Ids per `IN (...)` query: well below SQLite's limit of bound parameters.
-_IN_CHUNK = 500
-# Built once, as _BY_ID: building the statement cost more than running it, for a few ids.
-_TYPES_OF = select(cis.c.id, cis.c.type).where(cis.c.id.in_(bindparam("ids", expanding=True)))
+# The first hex digit of a uuid's 4th group: its top two bits are the variant (10), the other two stay random.
+_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
 
 
 class _Batch:
@@ -878,10 +864,28 @@ class _Batch:
     def __init__(self, repo: Repository, conn: Connection):
         self.repo, self.conn = repo, conn
         self.stamp = now_iso()
-        self._random, self._used = b"", 0
+        self._random, self._used = "", 0
         self.known: dict[str, str | None] = {}
+        self.checked: dict[str, str] = {}  # ids as sent that passed check_id, and what it made of them
         self.records: list[tuple[CiRecord, str, bool]] = []
-        self.refs: list[dict] = []
+        self.refs: list[tuple] = []  # rows of ci_refs (_REF_COLUMNS)
+
+    def read(self, ci_id: str) -> CiRecord | None:
+        """The CI as this batch's transaction has it so far (not counting the rows still to be flushed)."""
+        return self.repo._get(self.conn, ci_id)
+
+    def check_ids(self, items: list) -> list[str]:
+        """The ids of the CIs of a list that are well formed, remembered in `checked` (the others are refused in
+        turn as they come)."""
+        ids = []
+        for item in items:
+            try:
+                ci_id = check_id(body_id(item))
+            except BadRequest:
+                continue
+            ids.append(ci_id)
+            self.checked[item["id"]] = ci_id
+        return ids
 
     def type_of(self, ci_id: str) -> str | None:
         if ci_id not in self.known:
@@ -889,46 +893,71 @@ class _Batch:
         return self.known[ci_id]
 
     def token(self) -> str:
-        """A new token (a random UUID, as uuid4). The random bytes are read for many tokens at once: each read lets
-        go of the GIL, and getting it back can wait for the server's other threads."""
+        """A new token (a random UUID, as uuid4 makes it: the version and variant bits set, the rest random). The
+        random bytes are read for a thousand tokens at once: each read lets go of the GIL, and getting it back can
+        wait for the server's other threads. Written out from the hex digits: uuid.UUID's checks cost more than the
+        rest."""
         if self._used == len(self._random):
-            self._random, self._used = os.urandom(16 * 256), 0
-        self._used += 16
-        return str(uuid.UUID(bytes=self._random[self._used - 16:self._used], version=4))
+            self._random, self._used = os.urandom(16 * 1024).hex(), 0
+        h = self._random[self._used:self._used + 32]
+        self._used += 32
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
     def learn(self, ids) -> None:
         """Look up the types of many ids at once (`SELECT ... WHERE id IN`), so that `type_of` need not ask
         one at a time; ids that are not text are left to the checks that refuse them."""
-        wanted = sorted({i for i in ids if isinstance(i, str) and i not in self.known})
-        for start in range(0, len(wanted), _IN_CHUNK):
-            chunk = wanted[start:start + _IN_CHUNK]
-            self.known.update(dict.fromkeys(chunk))
-            self.known.update(self.conn.execute(_TYPES_OF, {"ids": chunk}).all())
+        wanted = list({i for i in ids if isinstance(i, str) and i not in self.known})
+        self.known.update(dict.fromkeys(wanted))
+        self.known.update(self.conn.select_in(cis, ("id", "type"), "id", wanted))
 
-    def add(self, rec: CiRecord, refs: list[dict], action: str = "CREATE", existing: bool = False) -> None:
+    def add(self, rec: CiRecord, refs: list[tuple], action: str = "CREATE", existing: bool = False) -> None:
         """A new CI, or with `existing` new content for the CI there (its row is updated)."""
         self.known[rec.id] = rec.type
         self.records.append((rec, action, existing))  # serialised at flush: storing a file may still set its checksum
         self.refs.extend(refs)
 
     def flush(self) -> None:
-        new, rewritten, history = [], [], []
-        for rec, action, existing in self.records:
-            props = dumps_text(rec.properties)
+        records, self.records = self.records, []
+        texts = [dumps_text(rec.properties) for rec, _, _ in records]
+        new, rewritten = [], []
+        for (rec, _, existing), props in zip(records, texts):
             if existing:
                 rewritten.append({"b_id": rec.id, "b_token": rec.token, "b_by": rec.modified_by,
                                   "b_at": rec.modified_at, "b_properties": props})
             else:
-                new.append(dict(id=rec.id, type=rec.type, parent_id=parent_of(rec.id), name=name_of(rec.id),
-                                token=rec.token, created_by=rec.created_by, created_at=rec.created_at,
-                                modified_by=rec.modified_by, modified_at=rec.modified_at, properties=props))
-            history.append(_history_row(rec, action, rec.modified_by, properties=props))
-        self.records = []
+                parent, _, name = rec.id.rpartition("/")
+                new.append((rec.id, rec.type, parent or None, name, rec.token, rec.created_by, rec.created_at,
+                            rec.modified_by, rec.modified_at, props))
         if rewritten:
             self.conn.execute(update(cis).where(cis.c.id == bindparam("b_id")).values(
                 token=bindparam("b_token"), modified_by=bindparam("b_by"), modified_at=bindparam("b_at"),
                 properties=bindparam("b_properties")), rewritten)
             self.conn.execute(delete(ci_refs).where(ci_refs.c.source_id.in_([r["b_id"] for r in rewritten])))
-        for table, rows in ((cis, new), (ci_refs, self.refs), (ci_history, history)):
-            self.conn.insert_many(table, rows)
+        actions = {action for _, action, _ in records}
+        if new and not rewritten and len(actions) == 1 and self.conn.connection.dialect.name == "sqlite":
+            # The history rows are copies of the rows just written, which SQLite numbers one after the other from
+            # the largest rowid there was: SQLite copies them, in order, in half the time of taking them again.
+            after = self.conn.execute(_LAST_ROWID).scalar() or 0
+            self.conn.insert_rows(cis, _CI_COLUMNS, new)
+            self.conn.execute(_HISTORY_OF_NEW, {"action": actions.pop(), "after": after})
+        else:
+            self.conn.insert_rows(cis, _CI_COLUMNS, new)
+            self.conn.insert_rows(ci_history, _HISTORY_COLUMNS, [
+                (rec.id, None, action, rec.type, rec.token, props, rec.modified_by, rec.modified_at, rec.created_by,
+                 rec.created_at) for (rec, action, _), props in zip(records, texts)])
+        self.conn.insert_rows(ci_refs, _REF_COLUMNS, self.refs)
         self.refs = []
+
+
+# The columns of the rows _Batch writes, in the order it makes them.
+_CI_COLUMNS = ("id", "type", "parent_id", "name", "token", "created_by", "created_at", "modified_by", "modified_at",
+               "properties")
+_REF_COLUMNS = ("source_id", "property", "target_id")
+_HISTORY_COLUMNS = ("ci_id", "previous_id", "action", "type", "token", "properties", "changed_by", "changed_at",
+                    "created_by", "created_at")
+_ROWID = literal_column("cis.rowid")
+_LAST_ROWID = select(func.max(_ROWID)).select_from(cis)
+_HISTORY_OF_NEW = insert(ci_history).from_select(
+    _HISTORY_COLUMNS, select(cis.c.id, null(), bindparam("action", type_=String), cis.c.type, cis.c.token,
+                             cis.c.properties, cis.c.modified_by, cis.c.modified_at, cis.c.created_by, cis.c.created_at)
+    .where(_ROWID > bindparam("after")).order_by(_ROWID))

@@ -10,6 +10,7 @@ strings; passwords as `{b64}` ciphertext; dates as ISO strings in UTC. Clients s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 from ..errors import BadRequest
 from ..store.dates import parse_date
@@ -76,11 +77,26 @@ def _shown(prop: PropertyDescriptor, value):
     return value
 
 
-def for_client(desc: TypeDescriptor, stored: dict) -> dict:
-    """`masked(desc, to_json(desc, stored))`: what a client reads of a CI. Starts from the type's unset CI as
-    shown (worked out once per type; lists and maps copied) and shows each stored value over it."""
-    unset, mutable = desc.memo("unset_for_client", _unset_for_client)
-    out = unset.copy()
+# The fields a client reads before a CI's properties, in order: XL Deploy's id, type and `$` meta data.
+CLIENT_META = ("id", "type", "$token", "$createdBy", "$createdAt", "$lastModifiedBy", "$lastModifiedAt")
+
+
+def for_client(desc: TypeDescriptor, stored: dict, meta: tuple | None = None) -> dict:
+    """`masked(desc, to_json(desc, stored))`: what a client reads of a CI, after the values of CLIENT_META when
+    given (a property of the same name shows over one). Starts from the type's unset CI as shown, worked out once
+    per type (a copy of a dict is much quicker than filling one; lists and maps copied), and shows each stored
+    value over it."""
+    if meta is None:
+        unset, mutable = desc.memo("unset_for_client", _unset_for_client)
+        out = unset.copy()
+    else:
+        unset, mutable, shown_meta = desc.memo("ci_for_client", _ci_for_client)
+        out = unset.copy()
+        if shown_meta is CLIENT_META:  # as update(zip(CLIENT_META, meta)), in half the time
+            (out["id"], out["type"], out["$token"], out["$createdBy"], out["$createdAt"], out["$lastModifiedBy"],
+             out["$lastModifiedAt"]) = meta
+        else:
+            out.update((name, value) for name, value in zip(CLIENT_META, meta) if name in shown_meta)
     for name in mutable:
         out[name] = out[name].copy()
     properties = desc.properties
@@ -95,6 +111,16 @@ def for_client(desc: TypeDescriptor, stored: dict) -> dict:
         else:
             out[name] = _shown(prop, value)
     return out
+
+
+def _ci_for_client(desc: TypeDescriptor) -> tuple[dict, list[str], tuple]:
+    """`_unset_for_client` after the CLIENT_META fields, and those of the fields that no property hides (CLIENT_META
+    itself when none is hidden, as with every built-in type)."""
+    unset, mutable = _unset_for_client(desc)
+    template = dict.fromkeys(CLIENT_META)
+    template.update(unset)
+    shown_meta = tuple(name for name in CLIENT_META if name not in unset)
+    return template, mutable, CLIENT_META if shown_meta == CLIENT_META else shown_meta
 
 
 def _unset_for_client(desc: TypeDescriptor) -> tuple[dict, list[str]]:
@@ -126,18 +152,28 @@ def unmask(desc: TypeDescriptor | None, data: dict, stored: dict) -> dict:
 
 
 def to_stored(desc: TypeDescriptor, ci_id: str, data: dict, secrets: Secrets) -> dict:
-    """Check and convert a client CI body to stored properties; unknown properties are refused."""
+    """Check and convert a client CI body to stored properties; unknown properties are refused. The values most
+    bodies hold (text, numbers, true or false, ids, lists of them) take the type's plan (`_stored_plan`); any other
+    goes through `convert`, which gives the same result or names what is wrong."""
+    plan = desc.memo("stored_plan", _stored_plan)
     stored = {}
     for key, value in data.items():
-        if key in META_KEYS or key.startswith("$"):
-            continue
-        prop = desc.property(key)
-        if prop is None and key == "token":
-            continue  # goxldeploy sends the $token back as `token`; see Repository._update
-        if prop is None:
+        step = plan.get(key)
+        if step is None:
+            if key in META_KEYS or key.startswith("$"):
+                continue
+            if key == "token":
+                continue  # goxldeploy sends the $token back as `token`; see Repository._update
             raise BadRequest(f"Unknown property '{key}' on CI {ci_id} of type {desc.type}.")
-        if prop.kind.is_collection and prop.as_containment:
-            continue  # the children themselves are the value; see Repository.to_json
+        prop, fast = step
+        if fast is _SKIP or value is None:
+            continue
+        if fast is not None:
+            kept = fast(value)
+            if kept is not _SLOW:
+                if kept is not None:
+                    stored[key] = kept
+                continue
         converted = convert(prop, value, f"Property '{key}' of CI {ci_id}", secrets)
         if prop.transient:
             continue  # checked, but never persisted
@@ -146,38 +182,133 @@ def to_stored(desc: TypeDescriptor, ci_id: str, data: dict, secrets: Secrets) ->
     return stored
 
 
-def missing_required(desc: TypeDescriptor, stored: dict) -> list[str]:
-    """Names of required properties without a value (scalars and single references only)."""
-    required = desc.memo("needs_value", lambda d: [p for p in d.properties.values() if needs_value(p)])
-    return [prop.name for prop in required if effective(prop, stored) in (None, "")]  # is_missing, for these
+_SKIP = object()  # a property whose value a body may hold but that is not stored from it
+_SLOW = object()  # a value the plan leaves to `convert`
 
 
-def check_rules(desc: TypeDescriptor, ci_id: str, stored: dict) -> None:
-    """Apply `<rule type="regex">` validation rules declared on properties."""
-    ruled = desc.memo("validation_rules", lambda d: [p for p in d.properties.values() if p.validation_rules])
-    for prop in ruled:
+def _text(value):
+    if value.__class__ is str:
+        return value or None
+    return _SLOW
+
+
+def _integer(value):
+    return value if value.__class__ is int else _SLOW
+
+
+def _boolean(value):
+    return value if value.__class__ is bool else _SLOW
+
+
+def _clean_id(value) -> str | None:
+    """An id string as server/refs.py reads it, or None for one that needs `convert` (blank, not text)."""
+    if value.__class__ is str:
+        return value.strip().strip("/") or None
+    return None
+
+
+def _ci(value):
+    if value == "":
+        return None
+    return _clean_id(value) or _SLOW
+
+
+def _ids(unique: bool):
+    def fast(value):
+        if value.__class__ is not list:
+            return _SLOW
+        cleaned = [_clean_id(v) for v in value]
+        if None in cleaned:
+            return _SLOW
+        return (list(dict.fromkeys(cleaned)) if unique else cleaned) or None
+    return fast
+
+
+def _texts(unique: bool):
+    def fast(value):
+        if value.__class__ is not list:
+            return _SLOW
+        for item in value:
+            if item.__class__ is not str:
+                return _SLOW
+        return (list(dict.fromkeys(value)) if unique and len(value) > 1 else list(value)) or None
+    return fast
+
+
+def _enum(allowed):
+    def fast(value):
+        return value if value.__class__ is str and value in allowed else _SLOW
+    return fast
+
+
+def _stored_plan(desc: TypeDescriptor) -> dict:
+    """For each key a body may hold: (property, quick conversion or None, or _SKIP). A quick conversion takes a value
+    of the common shapes to what `convert` makes of it (None: not stored) and answers _SLOW for any other; the
+    properties that are stored transformed (passwords, dates) or not at all (transient) have none."""
+    quick = {"STRING": lambda p: _text, "INTEGER": lambda p: _integer, "BOOLEAN": lambda p: _boolean,
+             "CI": lambda p: _ci, "SET_OF_CI": lambda p: _ids(True), "LIST_OF_CI": lambda p: _ids(False),
+             "SET_OF_STRING": lambda p: _texts(True), "LIST_OF_STRING": lambda p: _texts(False),
+             "ENUM": lambda p: _enum(frozenset(p.enum_values) - {""})}
+    plan = dict.fromkeys(META_KEYS, (None, _SKIP))  # the id and type, read by the repository itself
+    for name, prop in desc.properties.items():
+        if name in META_KEYS or name.startswith("$"):
+            continue
+        if prop.kind.is_collection and prop.as_containment:
+            plan[name] = (prop, _SKIP)  # the children themselves are the value; see Repository.to_json
+        elif prop.password or prop.transient or prop.kind._value_ not in quick:
+            plan[name] = (prop, None)
+        else:
+            plan[name] = (prop, quick[prop.kind._value_](prop))
+    return plan
+
+
+def checked_properties(desc: TypeDescriptor, ci_id: str, parent: str, data: dict, secrets: Secrets) -> dict:
+    """A client CI body as the properties to store: converted (`to_stored`), the containment pointers set to the
+    CI's parent, then checked for the values required and the validation rules (`<rule type="regex">`)."""
+    stored = to_stored(desc, ci_id, data, secrets)
+    checks = desc.memo("body_checks", _body_checks)
+    for name in checks.pointers:
+        stored[name] = parent  # the containing CI is the parent
+    for name, unset_is_missing in checks.required:  # is_missing, with what the defaults leave missing known
+        value = stored.get(name)
+        if unset_is_missing if value is None else value == "":
+            raise BadRequest(f"Property '{name}' of CI {ci_id} of type {desc.type} is required.")
+    for prop in checks.ruled:
         for rule in failed_rules(prop, stored.get(prop.name)):
             message = rule.get("message") or f"does not match {rule.get('pattern')}"
             raise BadRequest(f"Property '{prop.name}' of CI {ci_id}: {message}")
+    return stored
 
 
-def references(desc: TypeDescriptor, stored: dict):
+@dataclass(frozen=True)
+class _BodyChecks:
+    pointers: tuple  # names of the CI properties that point at the CI's parent (`as-containment`)
+    required: tuple  # (name, whether it lacks a value when unset) of those that must have a value (needs_value)
+    ruled: tuple  # properties with validation rules
+
+
+def _body_checks(desc: TypeDescriptor) -> _BodyChecks:
+    props = desc.properties.values()
+    return _BodyChecks(
+        pointers=tuple(p.name for p in props if p.kind == PropertyKind.CI and p.as_containment),
+        required=tuple((p.name, effective(p, {}) in (None, "")) for p in props if needs_value(p)),
+        ruled=tuple(p for p in props if p.validation_rules))
+
+
+def references(desc: TypeDescriptor, stored: dict) -> list[tuple[str, str]]:
     """(property, target id) for every reference a CI holds (containment pointers excluded)."""
-    for prop in desc.memo("references", lambda d: [p for p in d.properties.values()
-                                                   if p.kind.is_reference and not p.as_containment]):
-        if prop.name not in stored:
+    found = []
+    names = desc.memo("reference_names", lambda d: [(p.name, p.kind == PropertyKind.CI) for p in d.properties.values()
+                                                    if p.kind.is_reference and not p.as_containment])
+    for name, single in names:
+        if name not in stored:
             continue
-        if prop.kind == PropertyKind.CI:
-            yield prop.name, stored[prop.name]
+        value = stored[name]
+        if single:
+            found.append((name, value))
         else:
-            for target in stored[prop.name]:
-                yield prop.name, target
-
-
-def containment_pointers(desc: TypeDescriptor) -> list:
-    """The CI properties of a type that point at the CI's parent (`as-containment`), worked out once per type."""
-    return desc.memo("containment_pointers", lambda d: [p for p in d.properties.values()
-                                                       if p.kind == PropertyKind.CI and p.as_containment])
+            found.extend((name, target) for target in value)
+    return found
 
 
 def containments(desc: TypeDescriptor) -> list:

@@ -163,3 +163,20 @@ def test_an_import_keeps_earlier_versions_and_creation_and_is_a_version(api, ser
     assert [e["action"] for e in history(api, folder["id"])] == ["CREATE", "IMPORT"]
     assert api.get(f"/repository/ci/{folder['id']}").json()["$createdAt"] == folder["$createdAt"]
     assert [e["action"] for e in history(api, added)] == ["CREATE", "DELETE"]
+
+
+def test_a_batch_s_cis_start_their_history_in_the_batch_s_order(api):
+    folder = create(api, f"Infrastructure/{unique('batch')}", "core.Directory")["id"]
+    names = ["zulu", "alpha", "mike"]  # not in the order of their ids: revisions follow the batch
+    created = api.post("/repository/cis", json=[
+        {"id": f"{folder}/{name}", "type": "overthere.SshHost", "address": f"{name}.example.com", "username": "u",
+         "os": "UNIX", "tags": [name]} for name in names]).json()
+    revisions = []
+    for ci in created:
+        [entry] = history(api, ci["id"])
+        assert (entry["action"], entry["id"], entry["previousId"], entry["type"]) == \
+            ("CREATE", ci["id"], None, "overthere.SshHost")
+        assert (entry["token"], entry["changedBy"], entry["changedAt"]) == (ci["$token"], "admin", ci["$createdAt"])
+        assert api.get(f"/repository/ci/{ci['id']}", params={"version": 1}).json() == ci
+        revisions.append(entry["revision"])
+    assert revisions == sorted(revisions) and len(set(revisions)) == 3

@@ -11,8 +11,8 @@ cis = Table(
     "cis", metadata,
     Column("id", ID, primary_key=True),
     Column("type", String(255), nullable=False, index=True),
-    Column("parent_id", ID, index=True),
-    Column("name", String(850), nullable=False, index=True),
+    Column("parent_id", ID),  # found through ix_cis_parent_name, whose first column it is
+    Column("name", String(850), nullable=False),  # only matched case-blind (lower(name) LIKE), which no index serves
     Column("token", String(64), nullable=False),
     Column("created_by", String(255)),
     Column("created_at", String(32)),
@@ -36,7 +36,7 @@ ci_history = Table(
     "ci_history", metadata,
     Column("revision", Integer, primary_key=True, autoincrement=True),
     Column("ci_id", ID, nullable=False, index=True),
-    Column("previous_id", ID, index=True),
+    Column("previous_id", ID),  # set on moves, renames and copies only: see ix_ci_history_previous_id
     Column("action", String(16), nullable=False),
     Column("type", String(255), nullable=False),
     Column("token", String(64)),
@@ -83,3 +83,6 @@ artifact_chunks = Table(
     Column("data", LargeBinary, nullable=False),
 )
 Index("ix_cis_parent_name", cis.c.parent_id, cis.c.name)
+# Only the rows that have a previous id: most versions have none, and a batch of creates need not index their NULLs.
+Index("ix_ci_history_previous_id", ci_history.c.previous_id, sqlite_where=ci_history.c.previous_id.isnot(None),
+      postgresql_where=ci_history.c.previous_id.isnot(None))
