@@ -34,7 +34,8 @@ def loads(raw: bytes | str):
 def dumps(data) -> bytes:
     """Compact UTF-8 JSON (as Starlette's JSONResponse makes it); the json module takes what orjson
     refuses (integers beyond 64 bits). Keys that are not text are written as text; orjson's option for them
-    doubles its time, so it is used only when plain orjson refuses the data."""
+    doubles its time, so it is used only when plain orjson refuses the data. A lone surrogate (stored by
+    releases before the text checks) cannot be UTF-8: it is written as JSON's escape of it."""
     try:
         return orjson.dumps(data)
     except TypeError:
@@ -42,7 +43,11 @@ def dumps(data) -> bytes:
     try:
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:
-        return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 def dumps_text(data) -> str:

@@ -5,11 +5,12 @@ a 4xx with one sentence naming what is wrong, nothing is written, and the log sh
 import base64
 import json
 import socket
+import sqlite3
 import time
 
 import pytest
 
-from tests.integration.helpers import create, db_state, exists, path, unique
+from tests.integration.helpers import create, db_file, db_state, exists, path, unique
 from tests.support.server import ACCEPT_JSON
 
 SURROGATE = '"\\ud800"'  # as a client sends it: a JSON escape of a lone surrogate
@@ -55,6 +56,23 @@ def test_lone_surrogate_in_a_ci_property_is_refused_and_the_ci_stays_readable(se
     refused(server, upload, 400, "'entries.k'", "CI part")
     assert not exists(api, new)
     assert api.get(f"/repository/ci/{dic['id']}").json()["entries"] == {"k": "v"}
+
+
+def test_a_lone_surrogate_stored_by_an_earlier_release_is_answered_not_a_500(server, api):
+    """Releases before the text checks stored lone surrogates (as JSON escapes): such a CI still reads, in
+    JSON as the same escape and in XML, which cannot hold one, as U+FFFD; and it can be changed."""
+    dic = create(api, f"Environments/{unique('dict')}", "udm.Dictionary", entries={"k": "v"})
+    with sqlite3.connect(db_file(server)) as db:
+        db.execute("update cis set properties = ? where id = ?", (json.dumps({"entries": {"k": "a\ud800b"}}), dic["id"]))
+    answer = api.get(f"/repository/ci/{dic['id']}")
+    assert answer.status_code == 200 and b'"a\\ud800b"' in answer.content and answer.json()["entries"] == {"k": "a\ud800b"}
+    listed = api.post("/repository/cis/read", json=[dic["id"]])
+    assert listed.status_code == 200 and listed.json()[0]["entries"] == {"k": "a\ud800b"}
+    as_xml = api.get(f"/repository/ci/{dic['id']}", headers={"Accept": "application/xml"})
+    assert as_xml.status_code == 200 and '<entry key="k">a\ufffdb</entry>' in as_xml.content.decode("utf-8")
+    changed = api.put(f"/repository/ci/{dic['id']}", json=dict(answer.json(), entries={"k": "fixed"}))
+    assert changed.status_code == 200 and api.get(f"/repository/ci/{dic['id']}").json()["entries"] == {"k": "fixed"}
+    no_errors_logged(server)
 
 
 def test_nul_in_a_ci_property_is_refused(server, api):
