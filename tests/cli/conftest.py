@@ -26,7 +26,8 @@ def server(tmp_path_factory):
 
 
 def cli_env(home: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DEPLOYIT_CLI")}
+    # COLUMNS and LINES (pytest-xdist's workers have them) would override the pseudo-terminal's size.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEPLOYIT_CLI") and k not in ("COLUMNS", "LINES")}
     env.update(HOME=str(home), PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", PYTHONIOENCODING="utf-8")
     env.update({k: str(v) for k, v in extra.items()})
     return env
