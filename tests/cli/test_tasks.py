@@ -411,8 +411,7 @@ def test_progress_display_at_the_prompt(cli, api):
     """In a terminal: a bar with steps done of total, percentage and elapsed time, the block and step
     running, finished steps in colour (failures in red), then the outcome; task states coloured at the prompt."""
     app = LocalApp(api)
-    # The shell polls at most a second apart: a nap of two seconds is seen running even on a loaded machine.
-    task_id = created_task(api, app, {"nap": ("sleep 2", 40), "broken": ("exit 3", 60)})
+    task_id = created_task(api, app, {"nap": ("sleep 1", 40), "broken": ("exit 3", 60)})
     host = app.host.split("/")[-1]
     child = terminal(cli)
     try:
