@@ -112,6 +112,7 @@ def build_services(config: ServerConfig) -> Services:
     task_engine.server_steps[garbage.STEP_TYPE] = collector.step
     packages.authorize = policy.package_import
     repository.check_change = policy.checklist_change
+    repository.may_refer = policy.may_refer
     return Services(config=config, db=db, types=types, secrets=secrets, repository=repository, users=users,
                     packages=packages, tasks=tasks, deployments=deployments, task_engine=task_engine,
                     task_views=TaskViews(tasks, task_engine), controls=ControlTasks(repository, types, tasks),

@@ -1,6 +1,9 @@
 """What each kind of action needs, for the actions whose permission depends on their object: deleting
 a package, importing, deploying, rolling back, and acting on someone's task.
 
+- A CI written (created, updated, imported) may refer only to CIs its writer may read; a reference to a
+  hidden CI is answered as one to a CI that does not exist (references it had already stay).
+
 - Deleting a `udm.Version` (a package) needs `import#remove`; any other CI `repo#edit`; and the same
   for every CI below it that goes with it. Copying needs read on everything copied; moving and
   renaming repo#edit on everything moved.
@@ -67,6 +70,12 @@ class Policy:
             if not mine & set(roles):
                 raise Forbidden(f"User {user} may not change {name} on {ci_id}: only members of "
                                 f"{' or '.join(roles)} may satisfy that checklist item.")
+
+    def may_refer(self, user: str):
+        """The repository's reference check (Repository.may_refer): a writer may point references only at CIs
+        they may read. A reference to another is refused as one to a CI that does not exist, with the same
+        sentence, so that whether a hidden CI exists, and its type, stay hidden."""
+        return self.security.reader(user)
 
     def _with_descendants(self, ci_id: str) -> list:
         """The CI (when it exists) and every CI below it, parents first."""
