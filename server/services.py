@@ -111,6 +111,7 @@ def build_services(config: ServerConfig) -> Services:
                                          _seconds(props, "gc.grace.seconds", garbage.DEFAULT_GRACE))
     task_engine.server_steps[garbage.STEP_TYPE] = collector.step
     packages.authorize = policy.package_import
+    packages.may_read = security.reader
     repository.check_change = policy.checklist_change
     repository.may_refer = policy.may_refer
     return Services(config=config, db=db, types=types, secrets=secrets, repository=repository, users=users,

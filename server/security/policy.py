@@ -7,7 +7,9 @@ a package, importing, deploying, rolling back, and acting on someone's task.
 - Deleting a `udm.Version` (a package) needs `import#remove`; any other CI `repo#edit`; and the same
   for every CI below it that goes with it. Copying needs read on everything copied; moving and
   renaming repo#edit on everything moved.
-- Importing needs `import#initial` for the first version of an application, else `import#upgrade`.
+- Importing needs `import#initial` for the first version of an application, else `import#upgrade`; to a
+  caller who may not read the application the refusal is the one for a new application (it does not tell
+  whether there are versions), and a same-named application elsewhere is not named.
 - Deploying needs, on the environment, `deploy#initial` (INITIAL), `deploy#upgrade` (UPDATE; and
   `deploy#initial` as well when it maps deployables onto containers the application was not on), or
   `deploy#undeploy` (UNDEPLOYMENT), and `read` on every container it deploys to.
@@ -143,7 +145,11 @@ class Policy:
             return
         first = not any(self.types.is_a(r.type, "udm.Version")
                         for r in self._children(application_id))
-        self.security.require(user, P.IMPORT_INITIAL if first else P.IMPORT_UPGRADE, application_id)
+        need = P.IMPORT_INITIAL if first else P.IMPORT_UPGRADE
+        if not self.security.has(user, P.READ, application_id) and not self.security.has(user, need, application_id):
+            # Refused as for a new application, whether or not it has versions: those are hidden.
+            raise self.security.refusal(user, P.IMPORT_INITIAL, application_id)
+        self.security.require(user, need, application_id)
 
     def _children(self, ci_id: str):
         try:
