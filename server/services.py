@@ -112,6 +112,7 @@ def build_services(config: ServerConfig) -> Services:
     task_engine.server_steps[garbage.STEP_TYPE] = collector.step
     packages.authorize = policy.package_import
     packages.may_read = security.reader
+    exchange.authorize = policy.archive_task
     repository.check_change = policy.checklist_change
     repository.may_refer = policy.may_refer
     return Services(config=config, db=db, types=types, secrets=secrets, repository=repository, users=users,

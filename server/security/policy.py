@@ -19,6 +19,8 @@ a package, importing, deploying, rolling back, and acting on someone's task.
   `task#takeover` takes a task over; `task#assign` lets owners hand their tasks to someone else
   (admins assign any task). A rollback is the owner's or an admin's, with the deploy permission that
   undoes the task's kind (INITIAL: deploy#undeploy, UPDATE: deploy#upgrade, UNDEPLOY: deploy#initial).
+- Export and import tasks are checked when they are created and again when their step runs, for their
+  owner then (a grant revoked in between fails the step).
 - Changing a version's `satisfies<Condition>` (a deployment checklist item) that has a hidden
   `roles<Condition>` needs one of those roles (admins always may); on a version being created
   (imported) only when its application's `verifyChecklistPermissionsOnCreate` is true.
@@ -127,6 +129,11 @@ class Policy:
             self.security.require(user, P.ADMIN)
             return
         self.subtree(user, root, permission)
+
+    def archive_task(self, user: str, kind: str, root: str | None) -> None:
+        """An export (EXPORT: read) or import (IMPORT: repo#edit) task's check, made again by its step for the
+        task's owner at the time it runs."""
+        self.archive(user, root, P.READ if kind == "EXPORT" else P.REPO_EDIT)
 
     def archive_upload(self, user: str) -> None:
         """Before an archive is stored to be imported (its root is read only then): repo#edit somewhere."""
