@@ -87,6 +87,13 @@ def test_a_reference_to_a_hidden_ci_is_answered_as_one_to_a_missing_ci(server, a
     assert {status for status, _ in expected} == {400}
     assert answers(secret_dict) == expected  # exists, but hidden
     assert answers(secret_env) == expected   # hidden, and of the wrong type
+    # A parent the caller may not read: the same answer whether it is there or not.
+    there, missing_parent = f"{hidden}/sub", f"{hidden}/nosub"
+    ok(api.post(f"/repository/ci/{there}", json={"id": there, "type": "core.Directory"}))
+    under = [as_editor.post(f"/repository/ci/{p}/x", json={"id": f"{p}/x", "type": "udm.Dictionary"})
+             for p in (there, missing_parent)]
+    assert [(r.status_code, r.json()["message"].replace(p, "PARENT")) for r, p in zip(under, (there, missing_parent))] \
+        == [(403, f"User {as_editor.session.auth[0]} does not have permission repo#edit on PARENT/x.")] * 2
     # Admins see what is there, as before.
     refused = api.post(f"/repository/ci/{env}", json=env_with(env, secret_env))
     assert refused.status_code == 400 and "of type udm.Environment" in refused.json()["message"]
