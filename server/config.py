@@ -62,6 +62,8 @@ task.abort.grace=5
 server.node.id=
 task.lease.seconds=30
 task.heartbeat.seconds=5
+# Secrets a user may check a minute with POST /repository/secrets/matches (each secret of a request counts).
+secrets.matches.per.minute=30
 # Optional: garbage collection also keeps artifact files younger than this many seconds (0: it frees
 # every file nothing uses; uploads in flight are always kept).
 gc.grace.seconds=0

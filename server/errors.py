@@ -31,3 +31,7 @@ class Conflict(DeployitError):
 
 class PayloadTooLarge(DeployitError):
     status = 413
+
+
+class TooManyRequests(DeployitError):
+    status = 429

@@ -26,6 +26,7 @@ from .packages.service import PackageService
 from .repository.artifacts import ArtifactStore, DatabaseArtifactStore
 from .repository.service import Repository
 from .security.audit import Audit
+from .security.guesses import GuessLimit
 from .security.policy import Policy
 from .store.secrets import Secrets
 from .security.service import Security
@@ -55,6 +56,7 @@ class Services:
     security: Security
     policy: Policy
     audit: Audit
+    guesses: GuessLimit | None = None
     exchange: Exchange | None = None
     gc: garbage.GarbageCollector | None = None
     mode: ServerMode | None = None
@@ -111,11 +113,15 @@ def build_services(config: ServerConfig) -> Services:
                                          _seconds(props, "gc.grace.seconds", garbage.DEFAULT_GRACE))
     task_engine.server_steps[garbage.STEP_TYPE] = collector.step
     packages.authorize = policy.package_import
+    packages.may_read = security.reader
+    exchange.authorize = policy.archive_task
     repository.check_change = policy.checklist_change
+    repository.may_refer = policy.may_refer
     return Services(config=config, db=db, types=types, secrets=secrets, repository=repository, users=users,
                     packages=packages, tasks=tasks, deployments=deployments, task_engine=task_engine,
                     task_views=TaskViews(tasks, task_engine), controls=ControlTasks(repository, types, tasks),
                     security=security, policy=policy, audit=Audit(db, config.log_dir), gc=collector,
+                    guesses=GuessLimit.from_properties(props),
                     exchange=exchange, pipelines=Pipelines(repository, types), reports=Reports(repository, types, tasks),
                     notifier=notifier, mode=ServerMode(db))
 

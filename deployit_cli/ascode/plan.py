@@ -124,7 +124,9 @@ class Planner:
             wanted = {ci.id: self._wanted(ci) for ci in cis}
             current = self._current(cis)
             self._check_references(cis, wanted, current)
-            self._keep_matching_secrets(cis, wanted, current)
+            note = self._keep_matching_secrets(cis, wanted, current)
+            if note:
+                contents.notes.append(note)
             for ci in sorted(cis, key=lambda c: c.id.count("/")):  # parents before children
                 change = self._change(ci, wanted[ci.id], current.get(ci.id))
                 if change is not None:
@@ -318,9 +320,11 @@ class Planner:
             body["$token"] = current["$token"]
         return Change("UPDATE", ci, diffs, body, upload, original=current)
 
-    def _keep_matching_secrets(self, cis: list[SpecCi], wanted: dict, current: dict) -> None:
+    def _keep_matching_secrets(self, cis: list[SpecCi], wanted: dict, current: dict) -> str | None:
         """A secret the file gives that the server already stores counts as kept: the server checks the
-        values (one request for the file) and answers only whether each matches, never the secret."""
+        values (one request for the file) and answers only whether each matches, never the secret. When the
+        server refuses the check (it limits how many secrets a user checks a minute), the secrets count as
+        changed and are set again; the note returned says so."""
         checks, places = [], []
         for ci in cis:
             stored = current.get(ci.id)
@@ -344,8 +348,14 @@ class Planner:
                             checks.append({"id": ci.id, "property": name, "key": key, "value": given})
                             places.append((ci.id, name, key))
         if not checks:
-            return
-        answers = self.client.post("/repository/secrets/matches", body=checks) or []
+            return None
+        try:
+            answers = self.client.post("/repository/secrets/matches", body=checks) or []
+        except DeployitException as exc:
+            if exc.status != 429:
+                raise
+            return (f"the server did not compare the file's {len(checks)} stored secrets ({exc.message.rstrip('.')}), "
+                    f"so they are set again.")
         for (ci_id, name, key), matches in zip(places, answers):
             if matches is not True:
                 continue

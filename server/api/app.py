@@ -125,7 +125,7 @@ class BasicAuthMiddleware:
 
 CHANGING_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 AUDITED_PARAMS = ("newId", "newName", "time")
-MESSAGE_STATUSES = (401, 403, 404, 409)  # their messages name ids and permissions, never values
+MESSAGE_STATUSES = (401, 403, 404, 409, 429)  # their messages name ids and permissions, never values
 
 
 class RouteFinder:
@@ -216,7 +216,7 @@ def basic_username(header: bytes) -> str | None:
 
 class AuditMiddleware:
     """Records each request that may change something (POST, PUT, DELETE to a route not marked
-    `changes=False`), refused ones included, in the audit trail; never its body."""
+    `changes=False`, or marked `audited` too), refused ones included, in the audit trail; never its body."""
 
     def __init__(self, app, audit, find_route: RouteFinder):
         self.app = app
@@ -228,7 +228,8 @@ class AuditMiddleware:
         if scope["type"] != "http" or scope.get("method") not in CHANGING_METHODS:
             return await self.app(scope, receive, send)
         route, params = self.find_route(scope)
-        if route is not None and getattr(route.endpoint, "__changes__", True) is False:
+        if route is not None and getattr(route.endpoint, "__changes__", True) is False \
+                and not getattr(route.endpoint, "__audited__", False):
             return await self.app(scope, receive, send)
         state = {"status": 500, "body": b""}
 

@@ -18,11 +18,12 @@ from ..store.secrets import MASK, PREFIX
 from .common import call, services, user
 
 
-def needs(description: str, *, changes: bool | None = None):
+def needs(description: str, *, changes: bool | None = None, audited: bool = False):
     """Mark a handler with what it needs, in words (shown in the README's permission table). When that is one
     permission that holds only globally (`admin`, `security#edit`...), it is checked here, before the handler
     runs; otherwise the handler checks what the words say, with `require` or a policy of security/policy.py.
-    `changes=False` marks a POST that changes nothing (left out of the audit trail)."""
+    `changes=False` marks a POST that changes nothing (left out of the audit trail unless `audited`, and let
+    through in maintenance mode)."""
 
     def mark(handler):
         if description in _GLOBAL_ONLY:
@@ -30,6 +31,8 @@ def needs(description: str, *, changes: bool | None = None):
         handler.__needs__ = description
         if changes is not None:
             handler.__changes__ = changes
+        if audited:
+            handler.__audited__ = True
         return handler
 
     return mark

@@ -207,14 +207,17 @@ async def rename_ci(request: Request):
     return ok({**repo.to_json(rec), "id": _id(request)}, "ci")
 
 
-@needs("repo#edit on each CI", changes=False)
+@needs("repo#edit on each CI", changes=False, audited=True)
 async def secrets_match(request: Request):
     """[{"id", "property", ["key",] "value"}] -> [true|false]: whether each stored secret equals the value.
-    Needs repo#edit, as setting the secret does; the secrets themselves are never answered."""
+    Needs repo#edit, as setting the secret does; the secrets themselves are never answered. Every call is in
+    the audit trail (the CIs, never the values), and each user may check so many secrets a minute
+    (server/security/guesses.py)."""
     items = await json_body(request, list)
     ids = [item.get("id") for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
     audit(request, *ids)
     require_each(request, REPO_EDIT, ids)
+    services(request).guesses.take(user(request), len(items))
     return ok(await call(_repo(request).secrets_match, items))
 
 

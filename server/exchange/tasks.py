@@ -40,6 +40,9 @@ class Exchange:
     def __init__(self, repository, store, home: Path, limits=None, export_dir: Path | None = None):
         self.repository, self.store, self.home, self.limits = repository, store, Path(home), limits
         self._export_dir = export_dir
+        # authorize(user, EXPORT | IMPORT, root): the permission check of the routes (security.policy), made again
+        # when the step runs, for the task's owner then: grants may have been revoked since the task was created.
+        self.authorize = None
 
     @property
     def export_dir(self) -> Path:
@@ -106,11 +109,17 @@ class Exchange:
         owner = (ctx.task or {}).get("owner") or "admin"
         try:
             if step.get("type") == "export-cis":
+                self._authorize(owner, EXPORT, params.get("root"))
                 cis.export(self.repository, params.get("root"), Path(params["target"]), owner, ctx.log)
             else:
                 path = Path(params["archive"])
                 archive = cis.read_archive(path, self.repository, self.limits)
+                self._authorize(owner, IMPORT, archive.root)
                 cis.import_archive(self.repository, archive, owner, ctx.log)
         except DeployitError as exc:
             raise StepFailed(exc.message) from None
         return "DONE"
+
+    def _authorize(self, owner: str, kind: str, root: str | None) -> None:
+        if self.authorize is not None:
+            self.authorize(owner, kind, root)

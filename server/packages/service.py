@@ -56,6 +56,9 @@ class PackageService:
         # authorize(user, application id): raises when the user may not import into that application
         # (server/security/policy.py); checked once the manifest is read, before anything is written.
         self.authorize = None
+        # may_read(user) -> predicate(ci_id): whether a refusal may name a CI the import collides with; one the
+        # importer may not read is not named (the refusal stands: application names are unique).
+        self.may_read = None
 
     @classmethod
     def from_config(cls, repository: Repository, types: TypeRegistry, config) -> "PackageService":
@@ -139,7 +142,7 @@ class PackageService:
         manifest = self.read_manifest(source)
         if self.authorize is not None:
             self.authorize(user, manifest.application_id)
-        items = self._check_target(manifest)
+        items = self._check_target(manifest, user)
         uploads: dict[str, ArtifactUpload] = {}
         try:
             try:
@@ -166,7 +169,7 @@ class PackageService:
         except NotFound:
             return None
 
-    def _check_target(self, manifest: Manifest) -> list[dict]:
+    def _check_target(self, manifest: Manifest, user: str) -> list[dict]:
         """Refuse an existing version or a misplaced application; the application to create, if any."""
         package_id, app_id = manifest.package_id, manifest.application_id
         if self.repo.exists(package_id):
@@ -179,7 +182,10 @@ class PackageService:
         name = app_id.rsplit("/", 1)[-1]
         elsewhere = [r.id for r in self.repo.query(ci_type="udm.Application", name_pattern=name) if r.name == name]
         if elsewhere:
-            raise Conflict(f"Cannot import {package_id}: application {name} already exists as {elsewhere[0]}.")
+            if self.may_read is None or self.may_read(user)(elsewhere[0]):
+                raise Conflict(f"Cannot import {package_id}: application {name} already exists as {elsewhere[0]}.")
+            raise Conflict(f"Cannot import {package_id}: an application named {name} already exists elsewhere in "
+                           f"the repository.")
         parent = parent_of(app_id)
         if parent != "Applications":
             parent_type = self._type_at(parent)

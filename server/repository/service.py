@@ -150,6 +150,10 @@ class Repository:
         # check_change(user, ci_id, ci_type, before | None, after, lookup) may refuse a create or an update
         # for who makes it (the deployment checklist's roles, security.policy); lookup reads in the transaction.
         self.check_change = None
+        # may_refer(user) -> predicate(ci_id): the CIs a writer's references may point at (security.policy: those
+        # the writer may read). A reference to any other is refused as one to a CI that does not exist, so that a
+        # write tells nothing of what its writer may not read.
+        self.may_refer = None
         # Told of every move, rename and delete inside the transaction that makes it, to keep what they store about
         # CIs in step (the grants set on directories follow them): listener.ci_moved(old_id, new_id) and
         # listener.ci_deleted(ci_id), with the id of the subtree's top CI; a listener that raises refuses the change.
@@ -318,7 +322,7 @@ class Repository:
         row = conn.execute(select(cis.c.type).where(cis.c.id == ci_id)).first()
         return row.type if row else None
 
-    def _prepare(self, type_of, ci_id: str, data: dict, ci_type: str, check_refs: bool = True) -> dict:
+    def _prepare(self, type_of, ci_id: str, data: dict, ci_type: str, check_refs: bool = True, seen=None) -> dict:
         """Validate a CI body against its type and its place; return the stored properties."""
         desc = self.types.get(ci_type) if isinstance(ci_type, str) else None
         if desc is None:
@@ -334,14 +338,23 @@ class Repository:
         check_placement(self.types, ci_id, ci_type, parent_type, parent)
         stored = values.checked_properties(desc, ci_id, parent, data, self.secrets)
         if check_refs:
-            self._check_refs(type_of, ci_id, ci_type, stored)
+            self._check_refs(type_of, ci_id, ci_type, stored, seen)
         return stored
 
-    def _check_refs(self, type_of, ci_id: str, ci_type: str, stored: dict) -> None:
-        """Every reference must point at an existing CI of the property's referenced type."""
+    def _seen_by(self, user: str, kept=frozenset()):
+        """The predicate of `may_refer` for the writer (None: every CI), letting through the targets in `kept`
+        (those the CI referred to already: a reference an admin set stays when the writer changes the CI)."""
+        if self.may_refer is None:
+            return None
+        may_read = self.may_refer(user)
+        return (lambda ci_id: ci_id in kept or may_read(ci_id)) if kept else may_read
+
+    def _check_refs(self, type_of, ci_id: str, ci_type: str, stored: dict, seen=None) -> None:
+        """Every reference must point at an existing CI of the property's referenced type; one that `seen`
+        refuses counts as missing."""
         desc = self.types.get(ci_type)
         for prop_name, target in values.references(desc, stored):
-            target_type = type_of(target)
+            target_type = type_of(target) if seen is None or seen(target) else None
             prop = desc.properties[prop_name]
             if target_type is None:
                 raise BadRequest(f"Property '{prop_name}' of CI {ci_id} refers to {target}, which does not exist.")
@@ -397,7 +410,8 @@ class Repository:
             batch.learn((ci_id, parent))
         if known[ci_id] is not None:
             raise Conflict(f"Repository entity {ci_id} already exists.")
-        stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs)
+        stored = self._prepare(batch.type_of, ci_id, data, ci_type, check_refs,
+                               self._seen_by(user) if check_refs else None)
         if self.check_change is not None:
             self.check_change(user, ci_id, ci_type, None, stored, batch.read)
         self._store_file(batch.conn, ci_id, ci_type, stored, file)
@@ -456,8 +470,11 @@ class Repository:
         else:
             written = [self._import(batch, item, user, imported) for item in items]
         batch.learn(target for _, _, target in batch.refs)
+        kept = frozenset() if imported is None else \
+            frozenset(target for _, target in conn.select_in(ci_refs, ("source_id", "target_id"), "source_id", ids))
+        seen = self._seen_by(user, kept)
         for rec in written:
-            self._check_refs(batch.type_of, rec.id, rec.type, rec.properties)
+            self._check_refs(batch.type_of, rec.id, rec.type, rec.properties, seen)
         self._check_composites(conn, written)
         # Files are stored with their CIs only once every CI of the batch is known to be valid.
         for item, rec in zip(items, written):
@@ -513,7 +530,8 @@ class Repository:
             raise Conflict(f"CI {ci_id} has been changed by another user since it was read "
                            f"(stale $token); read it again and retry.")
         data = values.unmask(self.types.get(ci_type), data, current.properties)
-        stored = self._prepare(lambda i: self._type_of(conn, i), ci_id, data, ci_type)
+        kept = frozenset(target for _, target in values.references(self.types.get(ci_type), current.properties))
+        stored = self._prepare(lambda i: self._type_of(conn, i), ci_id, data, ci_type, seen=self._seen_by(user, kept))
         if self.check_change is not None:
             self.check_change(user, ci_id, ci_type, current.properties, stored, lambda i: self._get(conn, i))
         keep_file = file is None and "checksum" not in data

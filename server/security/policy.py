@@ -1,10 +1,15 @@
 """What each kind of action needs, for the actions whose permission depends on their object: deleting
 a package, importing, deploying, rolling back, and acting on someone's task.
 
+- A CI written (created, updated, imported) may refer only to CIs its writer may read; a reference to a
+  hidden CI is answered as one to a CI that does not exist (references it had already stay).
+
 - Deleting a `udm.Version` (a package) needs `import#remove`; any other CI `repo#edit`; and the same
   for every CI below it that goes with it. Copying needs read on everything copied; moving and
   renaming repo#edit on everything moved.
-- Importing needs `import#initial` for the first version of an application, else `import#upgrade`.
+- Importing needs `import#initial` for the first version of an application, else `import#upgrade`; to a
+  caller who may not read the application the refusal is the one for a new application (it does not tell
+  whether there are versions), and a same-named application elsewhere is not named.
 - Deploying needs, on the environment, `deploy#initial` (INITIAL), `deploy#upgrade` (UPDATE; and
   `deploy#initial` as well when it maps deployables onto containers the application was not on), or
   `deploy#undeploy` (UNDEPLOYMENT), and `read` on every container it deploys to.
@@ -14,6 +19,8 @@ a package, importing, deploying, rolling back, and acting on someone's task.
   `task#takeover` takes a task over; `task#assign` lets owners hand their tasks to someone else
   (admins assign any task). A rollback is the owner's or an admin's, with the deploy permission that
   undoes the task's kind (INITIAL: deploy#undeploy, UPDATE: deploy#upgrade, UNDEPLOY: deploy#initial).
+- Export and import tasks are checked when they are created and again when their step runs, for their
+  owner then (a grant revoked in between fails the step).
 - Changing a version's `satisfies<Condition>` (a deployment checklist item) that has a hidden
   `roles<Condition>` needs one of those roles (admins always may); on a version being created
   (imported) only when its application's `verifyChecklistPermissionsOnCreate` is true.
@@ -68,6 +75,12 @@ class Policy:
                 raise Forbidden(f"User {user} may not change {name} on {ci_id}: only members of "
                                 f"{' or '.join(roles)} may satisfy that checklist item.")
 
+    def may_refer(self, user: str):
+        """The repository's reference check (Repository.may_refer): a writer may point references only at CIs
+        they may read. A reference to another is refused as one to a CI that does not exist, with the same
+        sentence, so that whether a hidden CI exists, and its type, stay hidden."""
+        return self.security.reader(user)
+
     def _with_descendants(self, ci_id: str) -> list:
         """The CI (when it exists) and every CI below it, parents first."""
         try:
@@ -117,6 +130,11 @@ class Policy:
             return
         self.subtree(user, root, permission)
 
+    def archive_task(self, user: str, kind: str, root: str | None) -> None:
+        """An export (EXPORT: read) or import (IMPORT: repo#edit) task's check, made again by its step for the
+        task's owner at the time it runs."""
+        self.archive(user, root, P.READ if kind == "EXPORT" else P.REPO_EDIT)
+
     def archive_upload(self, user: str) -> None:
         """Before an archive is stored to be imported (its root is read only then): repo#edit somewhere."""
         failure = None
@@ -134,7 +152,11 @@ class Policy:
             return
         first = not any(self.types.is_a(r.type, "udm.Version")
                         for r in self._children(application_id))
-        self.security.require(user, P.IMPORT_INITIAL if first else P.IMPORT_UPGRADE, application_id)
+        need = P.IMPORT_INITIAL if first else P.IMPORT_UPGRADE
+        if not self.security.has(user, P.READ, application_id) and not self.security.has(user, need, application_id):
+            # Refused as for a new application, whether or not it has versions: those are hidden.
+            raise self.security.refusal(user, P.IMPORT_INITIAL, application_id)
+        self.security.require(user, need, application_id)
 
     def _children(self, ci_id: str):
         try:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.security_helpers import PASSWORD, assign, create_user, grant, user
+
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
@@ -216,6 +218,39 @@ def test_the_server_answers_whether_a_secret_matches_and_never_the_secret(api):
     assert bad.status_code == 400
     assert bad.json()["message"] == (f"Secret check 1: overthere.SshHost {host} has no password property "
                                      f"'address'.")
+
+
+def test_secrets_the_server_will_not_compare_now_are_set_again(cli, api):
+    """The server limits how many secrets a user checks a minute (secrets.matches.per.minute, 30 here):
+    past it, apply still works and sets the file's secrets again."""
+    name, host = unique("limited"), f"Infrastructure/{unique('ssh')}"
+    create_user(api, name)
+    assign(api, name, name)
+    for permission, ci_id in (("login", ""), ("read", "Infrastructure"), ("repo#edit", "Infrastructure")):
+        grant(api, permission, name, ci_id)
+    assert api.post(f"/repository/ci/{host}", json={"type": "overthere.SshHost", "os": "UNIX", "address": "a",
+                                                    "username": "u", "password": "pw"}).ok
+    write(cli.cwd / "host.yaml", f"""
+        apiVersion: xl-deploy/v1
+        kind: Infrastructure
+        spec:
+        - name: {host}
+          type: overthere.SshHost
+          os: UNIX
+          address: a
+          username: u
+          password: pw
+    """)
+    check = {"id": host, "property": "password", "value": "guess"}
+    assert user(api.server, name).post("/repository/secrets/matches", json=[check] * 30).status_code == 200
+    result = cli.run(*cli.connection_args(name, PASSWORD), "apply", "-f", "host.yaml", login=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        f"  UPDATE  {host} (overthere.SshHost)",
+        "            password: ******** -> ******** (new value)",
+        "Note: the server did not compare the file's 1 stored secrets (Too many secret checks: at most 30 a minute "
+        "per user (secrets.matches.per.minute); try again in a minute), so they are set again."]
+    assert api.post("/repository/secrets/matches", json=[dict(check, value="pw")]).json() == [True]
 
 
 # -- 16: unknown types ---------------------------------------------------------------------------------
