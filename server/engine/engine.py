@@ -28,6 +28,7 @@ from ..store.dates import format_date, now_iso
 from ..text import check_name
 from . import recovery
 from .leftovers import Leftovers
+from .logs import LogFlusher
 from . import tree as trees
 from .context import StepFailed
 from .runner import ABORT_GRACE, TaskRun
@@ -71,6 +72,7 @@ class TaskEngine:
         self.step_types = execute or default_execute
         # Step types run by a server service rather than server/engine/steps (e.g. garbage-collection).
         self.server_steps: dict = {}
+        self.log_flusher = LogFlusher()
         self.shutdown_timeout = shutdown_timeout
         self.abort_grace = abort_grace
         self._lock = threading.RLock()
@@ -125,6 +127,7 @@ class TaskEngine:
         for run in left:
             run.flush_logs()
             run.done.wait(2.0)
+        self.log_flusher.close()
         self._started = False
 
     def _refuse_when_stopping(self) -> None:

@@ -114,7 +114,7 @@ class TaskRun:
         if not steps:
             return
         path = steps[-1][0]
-        step_log = StepLog(self.engine.store, self.task_id, path, self.secrets)
+        step_log = StepLog(self.engine.store, self.task_id, path, self.secrets, self.engine.log_flusher)
         step_log.line(message)
         step_log.flush()
         self._set(path, failed=True, state=STEP_FAILED)
@@ -213,7 +213,7 @@ class TaskRun:
             if refused is not None:
                 return refused
         cancel = threading.Event()
-        step_log = StepLog(self.engine.store, self.task_id, path, self.secrets)
+        step_log = StepLog(self.engine.store, self.task_id, path, self.secrets, self.engine.log_flusher)
         with self._lock:
             self.running[path] = cancel
             self.logs[path] = step_log

@@ -118,6 +118,19 @@ class TaskStore:
             rows = conn.execute(query.order_by(tasks.c.created_at)).all()
         return [_decode(row) for row in rows]
 
+    def completed_between(self, begin: str | None, end: str | None) -> list[dict]:
+        """Tasks (without block tree and specification) completed in [begin, end) (ISO strings in UTC, either may be
+        None), archived or not, in the order they completed; ix_tasks_completed_at serves it."""
+        conditions = [tasks.c.completed_at.is_not(None)]
+        if begin:
+            conditions.append(tasks.c.completed_at >= begin)
+        if end:
+            conditions.append(tasks.c.completed_at < end)
+        query = select(*[tasks.c[name] for name in _SUMMARY]).where(and_(*conditions)).order_by(
+            tasks.c.completed_at, tasks.c.id)
+        with self.db.read() as conn:
+            return [_decode(row) for row in conn.execute(query).all()]
+
     def archived_between(self, begin: str | None, end: str | None, page: int,
                          per_page: int) -> tuple[list[dict], int]:
         """Archived tasks completed in [begin, end) (ISO strings in UTC), oldest first, one page."""

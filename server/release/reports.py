@@ -67,12 +67,12 @@ class Reports:
         if wanted and not filter_type:
             raise BadRequest("Give 'filterType' (application, environment or user) with the ids to filter on.")
         rows = []
-        for record in self.tasks.list(None, None, archived=None):
+        for record in self.tasks.completed_between(start, stop):
             meta = record.get("metadata") or {}
             kind = REPORT_TYPES.get(meta.get("taskType") or record.get("task_type"))
-            completed = record.get("completed_at")
-            if kind is None or not completed or (start and completed < start) or (stop and completed >= stop):
+            if kind is None:
                 continue
+            completed = record["completed_at"]
             row = {"taskId": record["id"], "type": kind, "application": meta.get("application"),
                    "applicationId": meta.get("application_id"), "version": meta.get("version"),
                    "versionId": meta.get("version_id"), "environment": meta.get("environment"),
@@ -84,7 +84,6 @@ class Reports:
                 continue
             if visible(record):
                 rows.append(row)
-        rows.sort(key=lambda r: (r["completionDate"], r["taskId"]))
         return rows
 
     @staticmethod

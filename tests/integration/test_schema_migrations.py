@@ -55,6 +55,9 @@ def check_everything_is_intact(server: ServerProcess, task_id: str, target: Path
     assert [v["action"] for v in history] == ["CREATE", "UPDATE", "RENAME"]
     old_task = admin.get(url + f"/tasks/v2/{task_id}").json()
     assert old_task["state"] == "DONE" and old_task["metadata"]["application"] == "old-app"
+    day = old_task["completionDate"][:10]  # found by the index on completion dates that the upgrade made
+    assert [r["taskId"] for r in admin.get(url + "/internal/reports/tasks", params={"begin": day, "end": day}).json()] \
+        == [task_id]
     assert "hello from 1.0" in admin.get(url + f"/tasks/v2/{task_id}/step-log/0_1_1_1").text
     # The user logs in with the password set before, and the role's grants hold.
     user = server.session(USER, USER_PASSWORD)

@@ -148,6 +148,24 @@ def test_stop_and_abort_from_another_server(cluster, tmp_path):
     assert time.monotonic() - started < 10
 
 
+def test_a_running_steps_log_reads_the_same_on_every_server(cluster, tmp_path):
+    """A line a command printed is in the database within a fraction of a second, so another server's read of the
+    step log shows it while the step still runs, as the running server's own read does."""
+    servers, _ = cluster
+    task_id, marker = marked_task(Api(servers[0]), tmp_path, "echo copied 3 files\nsleep 30")
+    post(Api(servers[0]), f"/tasks/v2/{task_id}/start")
+    wait_for(lambda: lines(marker) == ["start"], what="the step to start")
+    printed = time.monotonic()
+    owner, other = owner_and_other(cluster, task_id)
+    for server in (other, owner):  # the other first: a read on the owner writes what it holds
+        api = Api(server)
+        wait_for(lambda: "copied 3 files" in api.get(f"/tasks/v2/{task_id}/step-log/0_1_1_1").text, timeout=5,
+                 what=f"the line on {server.url}")
+        assert time.monotonic() - printed < 1.5
+    post(Api(owner), f"/tasks/v2/{task_id}/abort")
+    assert wait_state(Api(other), task_id, timeout=15)["state"] == "ABORTED"
+
+
 def test_a_killed_servers_task_fails_within_the_lease_and_another_retries_it(cluster, tmp_path):
     servers, _ = cluster
     api = Api(servers[0])

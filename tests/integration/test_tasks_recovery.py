@@ -67,6 +67,27 @@ def test_kill_9_during_tasks(proc, tmp_path):
         again.stop()
 
 
+def test_kill_9_keeps_the_lines_a_step_printed_before(proc, tmp_path):
+    """The lines a command printed reach the database within a fraction of a second, not only when more lines come
+    or the step ends: killed a second after its last line, the step's log still holds it."""
+    api = Api(proc)
+    marker = tmp_path / "printed"
+    talk = script(tmp_path, "talk.sh", f"echo got as far as the backup\ntouch {marker}\nsleep 30\n")
+    app = LocalApp(api)
+    task_id = app.deploy_task(app.version("1.0", {"a": talk}))
+    post(api, f"/tasks/v2/{task_id}/start")
+    wait_for(marker.exists, what="the step to print its line")  # not asking the server: a read writes the log
+    time.sleep(1)
+    proc.kill()
+
+    again = restart(proc)
+    try:
+        log = Api(again).get(f"/tasks/v2/{task_id}/step/0_1_1_1").json()["log"]
+        assert "got as far as the backup" in log and "The server stopped while this step was running" in log, log
+    finally:
+        again.stop()
+
+
 def test_sigterm_lets_the_running_step_finish(proc):
     api = Api(proc)
     app = LocalApp(api)

@@ -237,3 +237,52 @@ def test_a_batch_create_checks_its_cis_in_a_few_statements(services):
     assert len(statements) <= 10, statements
     assert repository.referrers("Infrastructure/host-7") == ["Environments/env"]
     assert [e["action"] for e in repository.history("Infrastructure/host-199")] == ["CREATE"]
+
+
+def test_a_report_reads_only_the_tasks_of_its_period_through_an_index(services):
+    """The deployments report picks the tasks completed in its period (whole days in UTC, both ends included,
+    archived or not) in the database, by the index on the completion date, not by reading every task."""
+    store = services.tasks
+
+    def deployment(completed: str | None, state: str = "EXECUTED", **more) -> str:
+        task_id = store.create(task_type="INITIAL", description="Initial deployment", owner="admin", block={"id": "0"},
+                               specification={}, metadata={"taskType": "INITIAL", "application": "app"})
+        store.update(task_id, state=state, completed_at=completed, **more)
+        return task_id
+
+    deployment("2019-02-28T23:59:59.999+0000")
+    first = deployment("2019-03-01T00:00:00.000+0000", state="DONE", archived=1,
+                       archived_at="2019-03-02T00:00:00.000+0000")
+    middle = deployment("2019-03-15T12:00:00.000+0000", state="FAILED")
+    last = deployment("2019-03-31T23:59:59.999+0000")
+    deployment("2019-04-01T00:00:00.000+0000")
+    deployment(None, state="PENDING")
+    selects = []
+
+    def record(conn, cursor, statement, parameters, *rest):
+        if statement.lstrip().upper().startswith("SELECT") and " tasks" in statement:
+            selects.append((statement, parameters))
+    event.listen(services.db.engine, "before_cursor_execute", record)
+    try:
+        rows = services.reports.deployments("2019-03-01", "2019-03-31")
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", record)
+    assert [(r["taskId"], r["status"]) for r in rows] == [(first, "DONE"), (middle, "FAILED"), (last, "EXECUTED")]
+    assert [r["taskId"] for r in services.reports.deployments("2019-03-31", "2019-03-31")] == [last]
+    assert [r["taskId"] for r in services.reports.deployments("2019-03-15T12:00:00Z", "2019-03-31")] == [middle, last]
+    assert [r["taskId"] for r in services.reports.deployments(None, "2019-03-01")][-1] == first
+
+    assert len(selects) == 1, selects
+    statement, parameters = selects[0]
+    raw = services.db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if services.db.engine.dialect.name == "postgresql":
+            cursor.execute("SET enable_seqscan = off")  # a table this small is read whole unless told otherwise
+            cursor.execute("EXPLAIN " + statement, parameters)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+        plan = " ".join(str(part) for row in cursor.fetchall() for part in row)
+    finally:
+        raw.close()
+    assert "ix_tasks_completed_at" in plan, plan

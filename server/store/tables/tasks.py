@@ -40,6 +40,8 @@ tasks = Table(
     # When the task was queued (by a start, or when its scheduled time came): servers claim the oldest first.
     Column("queued_at", String(32)),
 )
+# Reports pick the tasks completed in a period.
+Index("ix_tasks_completed_at", tasks.c.completed_at)
 
 # State and dates of each block and step of a task, by path ("0_1_1" a block, "0_1_1_2" its second step).
 task_progress = Table(
