@@ -220,3 +220,20 @@ def load_config(home: Path, bind: str | None = None, port: int | None = None) ->
         properties=props,
     )
     return cfg
+
+
+# Settings whose default changed since an earlier release wrote it into every new home's deployit.conf:
+# (the value it wrote, today's default, why it changed).
+EARLIER_DEFAULTS = {
+    "task.step.threads": ("8", "32", "steps of parallel blocks mostly wait on commands and connections"),
+    "gc.grace.seconds": ("600", "0", "uploads in flight are kept anyway, so files can be freed at once"),
+}
+
+
+def earlier_defaults(props: dict[str, str]) -> list[str]:
+    """One sentence per setting that still holds the default an earlier release wrote (the operator may
+    have meant it, so it is only pointed out, never changed)."""
+    return [f"deployit.conf sets {key}={props[key]}, the default written by an earlier release; today's default "
+            f"is {now} ({why}): change or remove the line to take it."
+            for key, (then, now, why) in EARLIER_DEFAULTS.items() if props.get(key, "").strip() == then]
+

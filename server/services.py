@@ -7,7 +7,7 @@ import socket
 from dataclasses import dataclass
 from typing import Callable
 
-from .config import ServerConfig
+from .config import ServerConfig, earlier_defaults
 from .engine.control import ControlTasks
 from .engine.engine import TaskEngine
 from .engine.reading import TaskViews
@@ -68,6 +68,8 @@ class Services:
 
 
 def build_services(config: ServerConfig) -> Services:
+    for notice in earlier_defaults(config.properties or {}):
+        log.warning(notice)
     types = load_registry(config.plugins_dir, config.defaults_properties(), config.ext_dir)
     log.info("Loaded %d types", len(types.types))
     schema_version.upgrade(config.url)

@@ -4,7 +4,7 @@ import signal
 
 import requests
 
-from tests.support.server import ACCEPT_JSON, ServerProcess
+from tests.support.server import ACCEPT_JSON, InProcessServer, ServerProcess
 
 
 def test_first_start_initialises_home_and_admin(server_process):
@@ -37,3 +37,18 @@ def test_configured_admin_password_context_root_and_clean_sigterm(tmp_path):
     finally:
         assert proc.stop(signal.SIGTERM) == 0
     assert "deployit server stopped" in (proc.home / "log" / "deployit.log").read_text()
+
+
+def test_settings_left_at_an_earlier_releases_default_are_pointed_out(tmp_path):
+    """Homes made by earlier releases wrote task.step.threads=8 and gc.grace.seconds=600 into deployit.conf;
+    the server says so at start (a setting someone chose is left alone, and nothing is said of it)."""
+    old = InProcessServer(tmp_path / "old", conf={"task.step.threads": "8", "gc.grace.seconds": "600"}).start()
+    chosen = InProcessServer(tmp_path / "chosen", conf={"task.step.threads": "16", "gc.grace.seconds": "60"}).start()
+    old.stop()
+    chosen.stop()
+    said = old.log_path.read_text()
+    assert ("deployit.conf sets task.step.threads=8, the default written by an earlier release; today's default is "
+            "32 (steps of parallel blocks mostly wait on commands and connections): change or remove the line to "
+            "take it.") in said
+    assert "deployit.conf sets gc.grace.seconds=600" in said
+    assert "earlier release" not in chosen.log_path.read_text()
