@@ -85,6 +85,7 @@ class Ticker:
             self._thread.join(timeout=5)
 
     def _loop(self) -> None:
+        failing = False
         while True:
             with self._cond:
                 if not self._woken and self._running:
@@ -94,5 +95,13 @@ class Ticker:
                     return
             try:
                 self._tick()
-            except Exception:  # noqa: BLE001 - the database may be away a moment; the next tick tries again
-                log.exception("The task engine's tick failed")
+            except Exception:  # noqa: BLE001 - the database may be away a while; the next tick tries again
+                if failing:
+                    log.debug("The task engine's tick failed again", exc_info=True)
+                else:  # once, not every tick for as long as the database is away
+                    log.exception("The task engine's tick failed; it tries again every %g s", self.interval)
+                failing = True
+            else:
+                if failing:
+                    log.warning("The task engine's tick works again")
+                failing = False
