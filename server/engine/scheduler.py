@@ -6,6 +6,8 @@ import logging
 import threading
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy.exc import DBAPIError
+
 from ..errors import BadRequest
 from ..store.dates import format_date
 
@@ -95,10 +97,13 @@ class Ticker:
                     return
             try:
                 self._tick()
-            except Exception:  # noqa: BLE001 - the database may be away a while; the next tick tries again
+            except Exception as exc:  # noqa: BLE001 - the database may be away a while; the next tick tries again
                 if failing:
                     log.debug("The task engine's tick failed again", exc_info=True)
-                else:  # once, not every tick for as long as the database is away
+                elif isinstance(exc, DBAPIError):  # once, not every tick for as long as the database is away
+                    log.warning("The task engine cannot reach the database (%s); it tries again every %g s",
+                                str(exc.orig).strip().splitlines()[0], self.interval)
+                else:
                     log.exception("The task engine's tick failed; it tries again every %g s", self.interval)
                 failing = True
             else:

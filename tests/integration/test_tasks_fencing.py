@@ -7,7 +7,6 @@ The task's step appends `start` to a marker, sleeps as long as a file says, then
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -73,11 +72,15 @@ def lease_end(db, task_id: str) -> datetime:
 
 
 def running(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-        return True
-    except ProcessLookupError:
-        return False
+    """Whether a process of the group is alive (a zombie is not: the machine's init may reap orphans late)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # it has just ended
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
 
 
 def marked_task(api, folder: Path, seconds: float) -> tuple[str, Path, Path]:
