@@ -101,8 +101,9 @@ class Ticker:
                 if failing:
                     log.debug("The task engine's tick failed again", exc_info=True)
                 elif isinstance(exc, DBAPIError):  # once, not every tick for as long as the database is away
-                    log.warning("The task engine cannot reach the database (%s); it tries again every %g s",
-                                str(exc.orig).strip().splitlines()[0], self.interval)
+                    reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+                    log.warning("The task engine cannot reach the database (%s); it tries again every %g s", reason,
+                                self.interval)
                 else:
                     log.exception("The task engine's tick failed; it tries again every %g s", self.interval)
                 failing = True
