@@ -59,6 +59,8 @@ task.abort.grace=5
 # Shared mode: this server's name among those sharing the database (default: the host name; give each server
 # on one machine its own). A server renews its claim on the tasks it runs every task.heartbeat.seconds; when
 # it has not for task.lease.seconds (it died), any other server fails them, and they can be started again.
+# A server that could not renew for task.lease.seconds - task.heartbeat.seconds - task.abort.grace (at least
+# two heartbeats) aborts its running steps itself first (fencing), so no step runs on two servers at once.
 server.node.id=
 task.lease.seconds=30
 task.heartbeat.seconds=5

@@ -9,6 +9,7 @@
     checkpoints.py  checkpoint commits and the final store of a deployment's result
     control.py      control tasks (`<method>` on types)
     scheduler.py    scheduled times, the ticker; recovery.py: tasks whose server stopped (restart, lease expired)
+    fencing.py      shared mode: a server that could not renew its leases ends its steps before they expire
     leftovers.py    the commands steps run on hosts, recorded, and ended after a crash before a retry
     reading.py, views.py, tree.py   the REST view of tasks, blocks and steps
     context.py      the contract with the step implementations in steps/; hosts/: connections

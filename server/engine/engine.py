@@ -6,8 +6,10 @@ The database is the queue, for every server sharing it. A ticker (about every se
 local start) has each server renew the lease of the tasks it runs (`task.lease.seconds`, every
 `task.heartbeat.seconds`) and act on stops and aborts recorded by any server, fail the running tasks whose
 lease expired (recovery.py), queue the scheduled tasks whose time has come, and claim queued tasks (oldest
-first, SKIP LOCKED) while fewer than `task.max.active` run here. Running a task is runner.py's job. A task whose
-steps left commands running when a server died starts (or is scheduled) only once those are ended (leftovers.py).
+first, SKIP LOCKED) while fewer than `task.max.active` run here. A server that could not renew its leases for
+so long that they may soon expire ends its running steps itself and claims nothing until it renews again
+(fencing.py). Running a task is runner.py's job. A task whose steps left commands running when a server died
+starts (or is scheduled) only once those are ended (leftovers.py).
 
 Shutdown (SIGTERM): the engine stops accepting actions that would run something, asks the running
 tasks to stop after their current steps and waits `shutdown_timeout` seconds for them (they end
@@ -31,6 +33,7 @@ from .leftovers import Leftovers
 from .logs import LogFlusher
 from . import tree as trees
 from .context import StepFailed
+from .fencing import Fence, fence_after
 from .runner import ABORT_GRACE, TaskRun
 from .scheduler import Ticker, check_schedule, parse_time, utc_now
 from .states import (ABORTED, ABORTING, ALLOWED, CANCELLED, DONE, EXECUTED, EXECUTING, FAILED, FAILING, PENDING,
@@ -86,6 +89,11 @@ class TaskEngine:
         self.heartbeat_seconds = max(0.05, min(float(heartbeat_seconds), self.lease_seconds / 2))
         self._last_beat = 0.0
         self.ticker = Ticker(self._tick, min(1.0, self.heartbeat_seconds))
+        # Shared mode only: on SQLite no other server can take a task, and a long write (which holds the one
+        # writer lock) must not look like a lost database.
+        self.fence_seconds = None if store.db.serialised else fence_after(self.lease_seconds, self.heartbeat_seconds,
+                                                                           self.abort_grace)
+        self.fence = Fence(self.fence_seconds, self._fence)
 
     def execute_step(self, step: dict, ctx):
         handler = self.server_steps.get(step.get("type"))
@@ -100,6 +108,8 @@ class TaskEngine:
             self._started = True
             self._accepting = True
             recovery.fail_interrupted(self.store, self.node, self.leftovers)
+            self._check_fencing()
+            self.fence.start()
             self.ticker.start()
             self.ticker.wake()
 
@@ -115,6 +125,7 @@ class TaskEngine:
                     run.stop_requested.set()
                     self.store.update_if(run.task_id, (EXECUTING,), self.node, state=STOPPING)
         self.ticker.stop()
+        self.fence.stop()
         deadline = time.monotonic() + timeout
         for run in runs:
             run.done.wait(max(0.0, deadline - time.monotonic()))
@@ -161,7 +172,7 @@ class TaskEngine:
     def _dispatch(self) -> None:
         """Claim queued tasks (any server's) while fewer than max_active run here (called with the lock held)."""
         free = self.max_active - len(self._runs)
-        if free <= 0 or not self._accepting:
+        if free <= 0 or not self._accepting or self.fence.lapsed:
             return
         for task_id in self.store.claim_queued(self.node, free, self._lease(), now_iso()):
             record = self.store.get(task_id, with_specification=True)
@@ -174,17 +185,21 @@ class TaskEngine:
         """What the database asks of this server now: stops and aborts recorded (on any server) for the tasks it
         runs, and their leases renewed; tasks whose server's lease expired failed; scheduled tasks whose time has
         come queued; queued tasks claimed."""
+        began = time.monotonic()
         with self._lock:
-            runs = dict(self._runs)
-        beat = time.monotonic() - self._last_beat >= self.heartbeat_seconds
-        if beat:
-            self._last_beat = time.monotonic()
-        for task_id, state in self.store.renew(self.node, list(runs), self._lease() if beat else None,
-                                                RUNNING).items():
+            # A detached run (fenced, or taken from this server) is no longer this server's to renew.
+            runs = {task_id: run for task_id, run in self._runs.items() if not run.detached}
+        beat = began - self._last_beat >= self.heartbeat_seconds
+        states = self.store.renew(self.node, list(runs), self._lease() if beat else None, RUNNING)
+        if beat:  # only once it worked: a renewal that failed is tried again at the next tick
+            self._last_beat = began
+            if runs:
+                self.fence.renewed(began)
+        for task_id, state in states.items():
             run = runs[task_id]
             with self._lock:
-                if self._runs.get(task_id) is not run:
-                    continue  # it has just finished here
+                if self._runs.get(task_id) is not run or run.detached:
+                    continue  # it has just finished here, or been fenced meanwhile
             if state == STOPPING:
                 run.stop_requested.set()
             elif state == ABORTING:
@@ -202,14 +217,40 @@ class TaskEngine:
                              name=f"leftovers {task_id[:8]}").start()
         for task_id in self.store.queue_due(now):
             log.info("Scheduled task %s is queued", task_id)
+        if not runs:
+            self.fence.renewed(began)  # nothing to renew, and the database has answered
         with self._lock:
             self._dispatch()
+
+    def _fence(self, silent: float) -> None:
+        """No renewal succeeded for `silent` seconds, so the leases may expire soon (server/engine/fencing.py): end
+        the running tasks' steps here and leave the tasks to the server that finds their leases expired."""
+        # Without the engine's lock, which a thread waiting for the database may hold: a dict's copy is atomic.
+        for run in self._runs.copy().values():
+            if run.detached:
+                continue
+            log.warning("Task %s: this server could not renew its lease for %.1f s (the database does not answer), "
+                        "so its running steps are aborted here before the lease expires; the server that finds the "
+                        "lease expired fails the task", run.task_id, silent)
+            run.detached = True
+            run.abort()
+
+    def _check_fencing(self) -> None:
+        if self.fence_seconds is not None and self.fence_seconds + self.heartbeat_seconds + self.abort_grace > \
+                self.lease_seconds:
+            log.warning("task.lease.seconds (%g) is shorter than two heartbeats, a heartbeat and task.abort.grace (%g "
+                        "s in all): a server cut off from the database may still be ending its steps when another "
+                        "server fails its task", self.lease_seconds,
+                        self.fence_seconds + self.heartbeat_seconds + self.abort_grace)
 
     def _execute(self, run: TaskRun) -> None:
         try:
             outcome = run.run()
-        except Exception:  # noqa: BLE001 - a broken task fails; the engine goes on
-            log.exception("Task %s failed in the engine", run.task_id)
+        except Exception as exc:  # noqa: BLE001 - a broken task fails; the engine goes on
+            if run.detached:  # left to recovery; what it could not write (the database may be away) is not needed
+                log.info("Task %s ended here after it was detached: %s", run.task_id, exc)
+            else:
+                log.exception("Task %s failed in the engine", run.task_id)
             outcome = FAILED
         with self._lock:
             self._runs.pop(run.task_id, None)
@@ -226,7 +267,10 @@ class TaskEngine:
                                      lease_until=None)
             run.final_state = final
             run.done.set()
-            self._dispatch()
+            try:
+                self._dispatch()
+            except Exception as exc:  # noqa: BLE001 - the database may be away; the ticker claims later
+                log.info("Task %s has ended; claiming queued tasks failed, the ticker tries again: %s", run.task_id, exc)
 
     def step_failed(self, run: TaskRun, others_running: bool) -> None:
         """A step failed while others still run in parallel: the task is FAILING until they finish."""

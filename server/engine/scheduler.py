@@ -6,6 +6,8 @@ import logging
 import threading
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy.exc import DBAPIError
+
 from ..errors import BadRequest
 from ..store.dates import format_date
 
@@ -85,6 +87,7 @@ class Ticker:
             self._thread.join(timeout=5)
 
     def _loop(self) -> None:
+        failing = False
         while True:
             with self._cond:
                 if not self._woken and self._running:
@@ -94,5 +97,17 @@ class Ticker:
                     return
             try:
                 self._tick()
-            except Exception:  # noqa: BLE001 - the database may be away a moment; the next tick tries again
-                log.exception("The task engine's tick failed")
+            except Exception as exc:  # noqa: BLE001 - the database may be away a while; the next tick tries again
+                if failing:
+                    log.debug("The task engine's tick failed again", exc_info=True)
+                elif isinstance(exc, DBAPIError):  # once, not every tick for as long as the database is away
+                    reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+                    log.warning("The task engine cannot reach the database (%s); it tries again every %g s", reason,
+                                self.interval)
+                else:
+                    log.exception("The task engine's tick failed; it tries again every %g s", self.interval)
+                failing = True
+            else:
+                if failing:
+                    log.warning("The task engine's tick works again")
+                failing = False

@@ -33,7 +33,8 @@ def cluster(tmp_path_factory):
         for number in (1, 2, 3):
             server = ServerProcess(tmp_path_factory.mktemp(f"node{number}") / "home", conf={
                 "repository.database.url": url, "server.node.id": f"node{number}",
-                "task.lease.seconds": LEASE, "task.heartbeat.seconds": 0.5})
+                # Fencing (server/engine/fencing.py) after 3 - 0.5 - 0.5 = 2 s without a renewal.
+                "task.lease.seconds": LEASE, "task.heartbeat.seconds": 0.5, "task.abort.grace": 0.5})
             if servers:  # shared mode shares the key that encrypts passwords
                 (server.home / "conf").mkdir(parents=True)
                 (server.home / "conf" / "repository.key").write_bytes(
