@@ -34,7 +34,8 @@ class GuessLimit:
         if not value:
             return cls()
         if not value.isdigit() or int(value) < 1:
-            raise SystemExit(f"deployit.conf: {PROPERTY} must be a whole number of at least 1, not '{value}'.")
+            # A ValueError is what deployit-server reports as a bad setting (one line, exit 2).
+            raise ValueError(f"deployit.conf: {PROPERTY} must be a whole number of at least 1, not '{value}'.")
         return cls(int(value))
 
     def take(self, user: str, guesses: int) -> None:
