@@ -2,6 +2,7 @@
 
 import signal
 
+import pytest
 import requests
 
 from tests.support.server import ACCEPT_JSON, InProcessServer, ServerProcess
@@ -52,3 +53,12 @@ def test_settings_left_at_an_earlier_releases_default_are_pointed_out(tmp_path):
             "take it.") in said
     assert "deployit.conf sets gc.grace.seconds=600" in said
     assert "earlier release" not in chosen.log_path.read_text()
+
+
+def test_a_bad_number_of_secret_checks_stops_the_server_with_one_line(tmp_path):
+    proc = ServerProcess(tmp_path / "home", conf={"secrets.matches.per.minute": "lots"})
+    with pytest.raises(RuntimeError) as failure:
+        proc.start(timeout=20)
+    assert proc.proc.returncode == 2
+    assert ("Cannot start: deployit.conf: secrets.matches.per.minute must be a whole number of at least 1, "
+            "not 'lots'.") in str(failure.value)
