@@ -303,21 +303,25 @@ class Repository:
     def to_json_many(self, recs: list[CiRecord]) -> list[dict]:
         """`to_json` of each CI, the children of those that hold them (containment collections, such as a
         package's deployables) looked up together."""
-        types = self.types
-        descs = [None if rec.type == ROOT_TYPE else types.get(rec.type) for rec in recs]
-        holders = [rec.id for rec, desc in zip(recs, descs) if desc is not None and values.containments(desc)]
+        shapes = {}  # type -> (descriptor, its containment collections), looked up once per type
+        for ci_type in {rec.type for rec in recs}:
+            desc = None if ci_type == ROOT_TYPE else self.types.get(ci_type)
+            shapes[ci_type] = desc, (values.containments(desc) if desc is not None else ())
+        holders = [rec.id for rec in recs if shapes[rec.type][1]]
         kids = self._children_of(holders) if holders else {}
+        is_a = self.types.is_a
         out = []
-        for rec, desc in zip(recs, descs):
+        for rec in recs:
             meta = (rec.id, rec.type, rec.token, rec.created_by, rec.created_at, rec.modified_by, rec.modified_at)
+            desc, contained = shapes[rec.type]
             if desc is None:
                 ci = dict(zip(values.CLIENT_META, meta))
                 ci.update(rec.properties)
             else:
                 ci = values.for_client(desc, rec.properties, meta)
-                for prop in values.containments(desc):
+                for prop in contained:
                     ci[prop.name] = [kid_id for kid_id, kid_type in kids.get(rec.id, ())
-                                     if types.is_a(kid_type, prop.referenced_type)]
+                                     if is_a(kid_type, prop.referenced_type)]
             out.append(ci)
         return out
 
