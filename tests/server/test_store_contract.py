@@ -239,6 +239,31 @@ def test_a_batch_create_checks_its_cis_in_a_few_statements(services):
     assert [e["action"] for e in repository.history("Infrastructure/host-199")] == ["CREATE"]
 
 
+def test_a_batch_read_looks_up_its_cis_and_their_children_together(services):
+    """A batch read is what reading each CI alone gives (the deployables of a package in the database's order), in
+    one statement for the CIs and one for the children of the packages among them."""
+    repository = services.repository
+    repository.create_many([{"id": "Applications/app", "type": "udm.Application"}]
+                           + [{"id": f"Applications/app/{v}", "type": "udm.DeploymentPackage"} for v in range(3)]
+                           + [{"id": f"Applications/app/{v}/cmd-{c}", "type": "cmd.Command", "commandLine": "true"}
+                              for v in range(2) for c in (2, 10, 1)], "admin")
+    ids = ["Applications/app/1", "Applications/app", "Applications/app/0/cmd-10", "Applications/app/2",
+           "Applications/app/0", "Applications/app/1"]
+    statements = []
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(statement)
+    event.listen(services.db.engine, "before_cursor_execute", count)
+    try:
+        together = repository.to_json_many(repository.read_many(ids))
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", count)
+    assert len(statements) == 2, statements
+    assert together == [repository.to_json(repository.read(ci_id)) for ci_id in ids]
+    assert together[0]["deployables"] == ["Applications/app/1/cmd-1", "Applications/app/1/cmd-10",
+                                          "Applications/app/1/cmd-2"]
+
+
 def test_a_report_reads_only_the_tasks_of_its_period_through_an_index(services):
     """The deployments report picks the tasks completed in its period (whole days in UTC, both ends included,
     archived or not) in the database, by the index on the completion date, not by reading every task."""
