@@ -80,6 +80,10 @@ async def _deleting(request: Request, func, *args) -> None:
         raise exc.seen_by(security(request).reader(user(request))) from None
 
 
+def _read_json(repo, ids: list) -> list[dict]:
+    return repo.to_json_many(repo.read_many(ids))
+
+
 @needs("read on the CI")
 async def read_ci(request: Request):
     repo = _repo(request)
@@ -87,7 +91,7 @@ async def read_ci(request: Request):
     if ci_id == "read":  # xldeploy-py reads many CIs with GET /repository/ci/read and a list body
         ids = ref_ids(await json_body(request, list))
         require_each(request, READ, ids)
-        return ok([repo.to_json(r) for r in await call(repo.read_many, ids)], "cis")
+        return ok(await call(_read_json, repo, ids), "cis")
     require(request, READ, ci_id)
     version = request.query_params.get("version")
     if version:
@@ -133,7 +137,7 @@ async def create_cis(request: Request):
     audit(request, *ids)
     require_each(request, REPO_EDIT, ids)
     recs = await call(repo.create_many, items, user(request))
-    return ok([repo.to_json(r) for r in recs], "cis")
+    return ok(await call(repo.to_json_many, recs), "cis")
 
 
 @needs("repo#edit on each CI")
@@ -144,7 +148,7 @@ async def update_cis(request: Request):
     audit(request, *ids)
     require_each(request, REPO_EDIT, ids)
     recs = await call(repo.update_many, items, user(request))
-    return ok([repo.to_json(r) for r in recs], "cis")
+    return ok(await call(repo.to_json_many, recs), "cis")
 
 
 @needs("read on each CI", changes=False)
@@ -152,8 +156,7 @@ async def read_cis(request: Request):
     repo = _repo(request)
     ids = ref_ids(await json_body(request, list))
     require_each(request, READ, ids)
-    recs = await call(repo.read_many, ids)
-    return ok([repo.to_json(r) for r in recs], "cis")
+    return ok(await call(_read_json, repo, ids), "cis")
 
 
 @needs("repo#edit on each CI and all below it (import#remove for a package)")

@@ -133,10 +133,13 @@ class TaskStore:
 
     def archived_between(self, begin: str | None, end: str | None, page: int,
                          per_page: int) -> tuple[list[dict], int]:
-        """Archived tasks completed in [begin, end) (ISO strings in UTC), oldest first, one page."""
+        """Archived tasks completed in [begin, end) (ISO strings in UTC), oldest first, one page. Every archived task
+        has a completion date (archiving and cancelling keep the task's or set the moment's, as they have since the
+        first release), so ix_tasks_completed_at serves the period."""
         names = _SUMMARY + ("block",)
-        moment = func.coalesce(tasks.c.completed_at, tasks.c.archived_at)
-        conditions = [tasks.c.archived == 1]
+        moment = tasks.c.completed_at
+        # archived != 0, not == 1: SQLite would take an equality to ix_tasks_archived, which holds nearly every task
+        conditions = [tasks.c.archived != 0]
         if begin:
             conditions.append(moment >= begin)
         if end:

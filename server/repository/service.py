@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..errors import BadRequest, Conflict, NotFound
 from ..jsontext import dumps_text, loads
 from ..refs import body_id, ref_ids
-from ..store.database import Database, like_escape, subtree
+from ..store.database import IN_CHUNK, Database, like_escape, subtree
 from ..store.dates import now_iso, parse_date
 from ..store.secrets import Secrets
 from ..text import check_file_name
@@ -103,6 +103,10 @@ def _history_row(rec: CiRecord, action: str, user: str, previous_id: str | None 
 
 # Built once: the statement most requests run (building it is most of a one-row read's cost).
 _BY_ID = select(cis).where(cis.c.id == bindparam("ci_id"))
+# The columns of a CiRecord, in the order of its fields (properties, the JSON text, last).
+_RECORD_COLUMNS = ("id", "type", "token", "created_by", "created_at", "modified_by", "modified_at", "properties")
+_CHILDREN_OF = (select(cis.c.id, cis.c.type, cis.c.parent_id)
+                .where(cis.c.parent_id.in_(bindparam("parents", expanding=True))).order_by(cis.c.id))
 
 
 class _ReadById:
@@ -195,10 +199,23 @@ class Repository:
         return rec
 
     def read_many(self, ids: list) -> list[CiRecord]:
-        """The CIs of a list of references (server/refs.py), in order."""
-        ids = ref_ids(ids)
-        with self.db.read() as conn:
-            return [self._must_get(conn, check_id(i)) for i in ids]
+        """The CIs of a list of references (server/refs.py), in order, looked up in one query per IN_CHUNK ids. The
+        first id that is malformed or names no CI is refused, as reading them one by one would refuse it."""
+        checked, refused = [], None
+        for ci_id in ref_ids(ids):
+            try:
+                checked.append(check_id(ci_id))
+            except BadRequest as exc:
+                refused = exc
+                break
+        rows = self.db.select_in(cis, _RECORD_COLUMNS, "id", list(dict.fromkeys(checked)))
+        found = {row[0]: CiRecord(*row[:-1], loads(row[-1])) for row in rows}
+        for ci_id in checked:
+            if ci_id not in found:
+                raise NotFound(f"Repository entity {ci_id} not found.")
+        if refused is not None:
+            raise refused
+        return [found[ci_id] for ci_id in checked]
 
     def secrets_match(self, checks: list) -> list[bool]:
         """For each check {"id", "property", ["key",] "value"}: whether the CI's stored secret (a password
@@ -281,19 +298,43 @@ class Repository:
 
     def to_json(self, rec: CiRecord) -> dict:
         """The CI in XL Deploy's JSON form: id, type, `$` meta fields and every property."""
-        meta = (rec.id, rec.type, rec.token, rec.created_by, rec.created_at, rec.modified_by, rec.modified_at)
-        desc = self.types.get(rec.type)
-        if desc is None or rec.type == ROOT_TYPE:
-            out = dict(zip(values.CLIENT_META, meta))
-            out.update(rec.properties)
-        else:
-            out = values.for_client(desc, rec.properties, meta)
-            contained = values.containments(desc)
-            if contained:
-                kids = self.children(rec.id)
+        return self.to_json_many([rec])[0]
+
+    def to_json_many(self, recs: list[CiRecord]) -> list[dict]:
+        """`to_json` of each CI, the children of those that hold them (containment collections, such as a
+        package's deployables) looked up together."""
+        shapes = {}  # type -> (descriptor, its containment collections), looked up once per type
+        for ci_type in {rec.type for rec in recs}:
+            desc = None if ci_type == ROOT_TYPE else self.types.get(ci_type)
+            shapes[ci_type] = desc, (values.containments(desc) if desc is not None else ())
+        holders = [rec.id for rec in recs if shapes[rec.type][1]]
+        kids = self._children_of(holders) if holders else {}
+        is_a = self.types.is_a
+        out = []
+        for rec in recs:
+            meta = (rec.id, rec.type, rec.token, rec.created_by, rec.created_at, rec.modified_by, rec.modified_at)
+            desc, contained = shapes[rec.type]
+            if desc is None:
+                ci = dict(zip(values.CLIENT_META, meta))
+                ci.update(rec.properties)
+            else:
+                ci = values.for_client(desc, rec.properties, meta)
                 for prop in contained:
-                    out[prop.name] = [k.id for k in kids if self.types.is_a(k.type, prop.referenced_type)]
+                    ci[prop.name] = [kid_id for kid_id, kid_type in kids.get(rec.id, ())
+                                     if is_a(kid_type, prop.referenced_type)]
+            out.append(ci)
         return out
+
+    def _children_of(self, parents: list[str]) -> dict[str, list[tuple[str, str]]]:
+        """(id, type) of the children of each parent, ordered by id as the database orders them."""
+        kids: dict[str, list] = {}
+        parents = list(dict.fromkeys(parents))
+        with self.db.read() as conn:
+            for start in range(0, len(parents), IN_CHUNK):  # a parent's children all come in its chunk's answer
+                rows = conn.execute(_CHILDREN_OF, {"parents": parents[start:start + IN_CHUNK]})
+                for kid_id, kid_type, parent in rows:
+                    kids.setdefault(parent, []).append((kid_id, kid_type))
+        return kids
 
     def decrypted(self, rec: CiRecord) -> dict:
         """Effective properties with password values in clear, for the engine (never for clients)."""

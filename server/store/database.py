@@ -59,20 +59,8 @@ class Transaction:
         self.connection.exec_driver_sql(sql, rows)
 
     def select_in(self, table: Table, columns: tuple[str, ...], key: str, values: list) -> list[tuple]:
-        """The `columns` of the rows whose `key` column is one of `values`, in queries of at most _IN_CHUNK values
-        (well below SQLite's limit of bound parameters). On SQLite the statement goes to the driver as it is, as in
-        `insert_many`: SQLAlchemy's work on an expanding `IN` cost three times the query."""
-        found = []
-        for start in range(0, len(values), _IN_CHUNK):
-            chunk = values[start:start + _IN_CHUNK]
-            if self.connection.dialect.name == "sqlite":
-                quote = self.connection.dialect.identifier_preparer.quote
-                found += self.connection.exec_driver_sql(_sqlite_select_in(table, columns, key, len(chunk), quote),
-                                                         tuple(chunk)).all()
-            else:
-                found += self.connection.execute(select(*(table.c[c] for c in columns))
-                                                 .where(table.c[key].in_(chunk))).all()
-        return [tuple(row) for row in found]
+        """`select_in` (below) in this transaction."""
+        return select_in(self.connection, table, columns, key, values)
 
     def on_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the transaction has committed (never when it rolls back)."""
@@ -87,7 +75,23 @@ def _sqlite_insert(table: Table, columns: tuple, quote) -> str:
             f"VALUES ({', '.join('?' * len(columns))})")
 
 
-_IN_CHUNK = 500
+IN_CHUNK = 500  # values in one IN (...) at most
+
+
+def select_in(connection: Connection, table: Table, columns: tuple[str, ...], key: str, values: list) -> list[tuple]:
+    """The `columns` of the rows whose `key` column is one of `values`, in queries of at most IN_CHUNK values
+    (well below SQLite's limit of bound parameters). On SQLite the statement goes to the driver as it is, as in
+    `Transaction.insert_many`: SQLAlchemy's work on an expanding `IN` cost three times the query."""
+    found = []
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start:start + IN_CHUNK]
+        if connection.dialect.name == "sqlite":
+            quote = connection.dialect.identifier_preparer.quote
+            found += connection.exec_driver_sql(_sqlite_select_in(table, columns, key, len(chunk), quote),
+                                                tuple(chunk)).all()
+        else:
+            found += connection.execute(select(*(table.c[c] for c in columns)).where(table.c[key].in_(chunk))).all()
+    return [tuple(row) for row in found]
 
 
 @functools.lru_cache(maxsize=64)
@@ -122,6 +126,11 @@ class Database:
             return
         with self.engine.connect() as connection:
             yield connection
+
+    def select_in(self, table: Table, columns: tuple[str, ...], key: str, values: list) -> list[tuple]:
+        """`select_in` as a read (inside a write on this thread: through that write)."""
+        with self.read() as conn:
+            return select_in(conn.connection if isinstance(conn, Transaction) else conn, table, columns, key, values)
 
     @contextmanager
     def write(self) -> Iterator[Transaction]:

@@ -239,6 +239,31 @@ def test_a_batch_create_checks_its_cis_in_a_few_statements(services):
     assert [e["action"] for e in repository.history("Infrastructure/host-199")] == ["CREATE"]
 
 
+def test_a_batch_read_looks_up_its_cis_and_their_children_together(services):
+    """A batch read is what reading each CI alone gives (the deployables of a package in the database's order), in
+    one statement for the CIs and one for the children of the packages among them."""
+    repository = services.repository
+    repository.create_many([{"id": "Applications/app", "type": "udm.Application"}]
+                           + [{"id": f"Applications/app/{v}", "type": "udm.DeploymentPackage"} for v in range(3)]
+                           + [{"id": f"Applications/app/{v}/cmd-{c}", "type": "cmd.Command", "commandLine": "true"}
+                              for v in range(2) for c in (2, 10, 1)], "admin")
+    ids = ["Applications/app/1", "Applications/app", "Applications/app/0/cmd-10", "Applications/app/2",
+           "Applications/app/0", "Applications/app/1"]
+    statements = []
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(statement)
+    event.listen(services.db.engine, "before_cursor_execute", count)
+    try:
+        together = repository.to_json_many(repository.read_many(ids))
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", count)
+    assert len(statements) == 2, statements
+    assert together == [repository.to_json(repository.read(ci_id)) for ci_id in ids]
+    assert together[0]["deployables"] == ["Applications/app/1/cmd-1", "Applications/app/1/cmd-10",
+                                          "Applications/app/1/cmd-2"]
+
+
 def test_a_report_reads_only_the_tasks_of_its_period_through_an_index(services):
     """The deployments report picks the tasks completed in its period (whole days in UTC, both ends included,
     archived or not) in the database, by the index on the completion date, not by reading every task."""
@@ -274,15 +299,63 @@ def test_a_report_reads_only_the_tasks_of_its_period_through_an_index(services):
 
     assert len(selects) == 1, selects
     statement, parameters = selects[0]
-    raw = services.db.engine.raw_connection()
+    plan = _plan(services.db.engine, statement, parameters)
+    assert "ix_tasks_completed_at" in plan, plan
+
+
+def test_archived_tasks_of_a_period_are_read_through_an_index(services):
+    """The archived tasks of a period (/tasks/v2/query, /export: whole days in UTC, both ends included) are picked
+    by their completion date, which every archived task has (archiving and cancelling keep it or set it), so the
+    index on it serves both the page and the total."""
+    store, engine = services.tasks, services.task_engine
+
+    def task(completed: str, state: str = "EXECUTED", end=None) -> str:
+        task_id = store.create(task_type="INITIAL", description="Initial deployment", owner="admin", block={"id": "0"},
+                               specification={}, metadata={"taskType": "INITIAL", "application": "app"})
+        store.update(task_id, state=state, completed_at=completed)
+        if end is not None:
+            end(task_id)
+        return task_id
+
+    task("2019-02-28T23:59:59.999+0000", end=engine.archive)
+    first = task("2019-03-01T00:00:00.000+0000", end=engine.archive)
+    task("2019-03-10T00:00:00.000+0000")  # completed in the period, not archived
+    middle = task("2019-03-15T12:00:00.000+0000", state="FAILED", end=engine.cancel)
+    last = task("2019-03-31T23:59:59.999+0000", end=engine.archive)
+    task("2019-04-01T00:00:00.000+0000", end=engine.archive)
+    assert store.get(middle)["state"] == "CANCELLED"
+    assert all(store.get(t)["completed_at"] and store.get(t)["archived_at"] for t in (first, middle, last))
+    selects = []
+
+    def record(conn, cursor, statement, parameters, *rest):
+        if statement.lstrip().upper().startswith("SELECT") and " tasks" in statement:
+            selects.append((statement, parameters))
+    event.listen(services.db.engine, "before_cursor_execute", record)
+    try:
+        found, total = services.task_views.archived("2019-03-01", "2019-03-31", 1, 2, False)
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", record)
+    assert [t["id"] for t in found] == [first, middle] and total == 3
+    found, total = services.task_views.archived("2019-03-01", "2019-03-31", 2, 2, False)
+    assert [t["id"] for t in found] == [last] and total == 3
+    assert [t["id"] for t in services.task_views.archived("2019-03-31", None, 1, 0, False)[0]][0] == last
+    assert [t["id"] for t in services.task_views.archived(None, "2019-03-01", 1, 0, False)[0]][-1] == first
+
+    assert len(selects) == 2, selects  # the total and the page
+    for statement, parameters in selects:
+        assert "ix_tasks_completed_at" in _plan(services.db.engine, statement, parameters), statement
+
+
+def _plan(engine, statement: str, parameters) -> str:
+    """The database's plan for a statement, as one line."""
+    raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        if services.db.engine.dialect.name == "postgresql":
+        if engine.dialect.name == "postgresql":
             cursor.execute("SET enable_seqscan = off")  # a table this small is read whole unless told otherwise
             cursor.execute("EXPLAIN " + statement, parameters)
         else:
             cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-        plan = " ".join(str(part) for row in cursor.fetchall() for part in row)
+        return " ".join(str(part) for row in cursor.fetchall() for part in row)
     finally:
         raw.close()
-    assert "ix_tasks_completed_at" in plan, plan
