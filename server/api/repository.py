@@ -80,8 +80,9 @@ async def _deleting(request: Request, func, *args) -> None:
         raise exc.seen_by(security(request).reader(user(request))) from None
 
 
-def _read_json(repo, ids: list) -> list[dict]:
-    return repo.to_json_many(repo.read_many(ids))
+def _as_json(repo, records_of, *args) -> list[dict]:
+    """The CIs a repository call returns, as their JSON, in the same worker thread (one hop off the loop)."""
+    return repo.to_json_many(records_of(*args))
 
 
 @needs("read on the CI")
@@ -91,7 +92,7 @@ async def read_ci(request: Request):
     if ci_id == "read":  # xldeploy-py reads many CIs with GET /repository/ci/read and a list body
         ids = ref_ids(await json_body(request, list))
         require_each(request, READ, ids)
-        return ok(await call(_read_json, repo, ids), "cis")
+        return ok(await call(_as_json, repo, repo.read_many, ids), "cis")
     require(request, READ, ci_id)
     version = request.query_params.get("version")
     if version:
@@ -136,8 +137,7 @@ async def create_cis(request: Request):
     ids = body_ids(items)
     audit(request, *ids)
     require_each(request, REPO_EDIT, ids)
-    recs = await call(repo.create_many, items, user(request))
-    return ok(await call(repo.to_json_many, recs), "cis")
+    return ok(await call(_as_json, repo, repo.create_many, items, user(request)), "cis")
 
 
 @needs("repo#edit on each CI")
@@ -147,8 +147,7 @@ async def update_cis(request: Request):
     ids = body_ids(items)
     audit(request, *ids)
     require_each(request, REPO_EDIT, ids)
-    recs = await call(repo.update_many, items, user(request))
-    return ok(await call(repo.to_json_many, recs), "cis")
+    return ok(await call(_as_json, repo, repo.update_many, items, user(request)), "cis")
 
 
 @needs("read on each CI", changes=False)
@@ -156,7 +155,7 @@ async def read_cis(request: Request):
     repo = _repo(request)
     ids = ref_ids(await json_body(request, list))
     require_each(request, READ, ids)
-    return ok(await call(_read_json, repo, ids), "cis")
+    return ok(await call(_as_json, repo, repo.read_many, ids), "cis")
 
 
 @needs("repo#edit on each CI and all below it (import#remove for a package)")
