@@ -63,10 +63,11 @@ class Wakeup:
         if self._thread is None:
             return
         os.write(self._stop_w, b"x")
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=2)
+        if not self._thread.is_alive():  # else it still waits for a connection, and reads the pipe after
+            os.close(self._stop_r)
+            os.close(self._stop_w)
         self._thread = None
-        os.close(self._stop_r)
-        os.close(self._stop_w)
 
     def _stopped(self, timeout: float) -> bool:
         return bool(select.select([self._stop_r], [], [], timeout)[0])
@@ -77,6 +78,7 @@ class Wakeup:
         # Keepalives: a connection cut off without a word (a network gone) is noticed, not waited on for ever.
         kwargs.update(keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
                       application_name=f"deployit wakeup {self.node}"[:63])
+        kwargs.setdefault("connect_timeout", 10)
         connection = engine.dialect.loaded_dbapi.connect(*args, **kwargs)
         connection.autocommit = True
         with connection.cursor() as cursor:
