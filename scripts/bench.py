@@ -40,6 +40,7 @@ import base64
 import http.client
 import json
 import os
+import random
 import sqlite3
 import statistics
 import subprocess
@@ -585,11 +586,14 @@ def wakeup_latency(url: str, folder: Path, notify: str, runs: int) -> tuple[floa
         (other.home / "conf").mkdir(parents=True)  # shared mode shares the key of passwords
         (other.home / "conf" / "repository.key").write_bytes((full.home / "conf" / "repository.key").read_bytes())
         servers.append(other.start())
-        starts, aborts = [], []
+        starts, aborts, jitter = [], [], random.Random(1)
+        script = folder / "step.sh"  # the moment its step starts, by this machine's clock
+        script.write_text('date +%s.%N > "$1"\nexec sleep 600\n')
         for n in range(runs):
             marker = folder / f"step-{n}"
             task_id = create_task(client, deployment_of(client, "bench-wakeup", [{
-                "id": "step", "type": "cmd.Command", "commandLine": f"sh -c 'date +%s.%N > {marker}; sleep 600'"}], host)[0])
+                "id": "step", "type": "cmd.Command", "commandLine": f"sh {script} {marker}"}], host)[0])
+            time.sleep(jitter.uniform(0, 1))  # else each start would come at the same moment of the other's tick
             began = time.time()
             client.call("POST", f"/tasks/v2/{task_id}/start", expect=204)
             while not marker.exists() or not marker.read_text().strip():
@@ -600,6 +604,7 @@ def wakeup_latency(url: str, folder: Path, notify: str, runs: int) -> tuple[floa
             began = time.perf_counter()
             client.call("POST", f"/tasks/v2/{task_id}/abort", expect=204)
             aborts.append(time.perf_counter() - began)
+            time.sleep(jitter.uniform(0, 1))
             if client.call("GET", f"/tasks/v2/{task_id}/summary")["state"] != "ABORTED":
                 raise RuntimeError(f"task {task_id} was not ABORTED within the abort's wait")
         client.call("POST", f"/tasks/v2/{busy}/abort", expect=204)
