@@ -108,7 +108,7 @@ def build_services(config: ServerConfig) -> Services:
                              lease_seconds=_seconds(props, "task.lease.seconds", 30.0),
                              heartbeat_seconds=_seconds(props, "task.heartbeat.seconds", 5.0),
                              poll_seconds=_seconds(props, "task.poll.seconds", 1.0))
-    if not db.serialised and _flag(props, "task.notify", True):  # shared mode: servers wake each other
+    if _flag(props, "task.notify", True) and not db.serialised:  # shared mode: servers wake each other
         wakeup = Wakeup(db, task_engine.node)
         tasks.observers.append(wakeup.observe)
         task_engine.ticker.wakers.append(wakeup)

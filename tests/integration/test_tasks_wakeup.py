@@ -109,3 +109,11 @@ def test_a_lost_listening_connection_comes_back_and_its_gap_is_covered(pair, tmp
             return
         abort_seconds(claimed, again)
     raise AssertionError(f"{node} claimed none of 10 tasks")
+
+
+def test_a_bad_task_notify_stops_the_server_with_one_sentence(tmp_path):
+    server = ServerProcess(tmp_path / "home", conf={"task.notify": "sometimes"})
+    with pytest.raises(RuntimeError) as failure:
+        server.start(timeout=20)
+    assert "deployit.conf: task.notify must be true or false, not 'sometimes'." in str(failure.value)
+    assert server.proc.returncode == 2
