@@ -19,7 +19,10 @@ Parts (all by default; choose with --part):
 - cluster: 40 tasks of one `sleep 3` step started at once on one server of a shared PostgreSQL repository, with
   a second server sharing it (which claims queued tasks from the database too) against the same with the first
   server alone; seconds from the first start to the last completion, `task.max.active` 10 each. And 10,000
-  SshHost CIs created in batches of 1,000 through both servers at once against the same through one.
+  SshHost CIs created in batches of 1,000 through both servers at once against the same through one. And, with
+  PostgreSQL LISTEN/NOTIFY against polling alone (task.notify=false, the 1 s tick): a task started on a server that
+  is full (task.max.active=1) to its step running on the other server, and an abort asked of the first server to
+  the task ABORTED on the other; medians of 20.
 - startup: server start to its first answer with --start-cis CIs (default 100,000) in the
   repository, against the same server starting on an empty repository.
 - cli: `deployit-cli -q -f empty.py` against `python -c 'import requests'` (median of 15 runs); and
@@ -37,6 +40,7 @@ import base64
 import http.client
 import json
 import os
+import random
 import sqlite3
 import statistics
 import subprocess
@@ -514,7 +518,7 @@ def batch_writes(clients: list[Client], prefix: str, count: int = 10000) -> floa
     return time.perf_counter() - began
 
 
-def cluster_part(table: Table, folder: Path, count: int = 40) -> None:
+def cluster_part(table: Table, folder: Path, count: int = 40, runs: int = 20) -> None:
     from tests.support.postgres import PostgresServer
     pg = PostgresServer().start()
     servers = []
@@ -546,6 +550,69 @@ def cluster_part(table: Table, folder: Path, count: int = 40) -> None:
     table.add(f"{count} tasks of sleep 3, two servers", shared, alone, "seconds", "the same, one server", "<= 0.6x")
     table.add("10,000 CIs in batches of 1,000, two servers", writes_shared, writes_alone, "seconds",
               "the same, one server")
+    told, polled = wakeup_latencies(folder, runs)
+    table.add("start on a full server to step on the other", told[0] * 1000, polled[0] * 1000, "ms",
+              "the same, polling alone (1 s tick)", "<= 0.1x")
+    table.add("abort on one server to ABORTED on the other", told[1] * 1000, polled[1] * 1000, "ms",
+              "the same, polling alone (1 s tick)", "<= 0.3x")
+
+
+def wakeup_latencies(folder: Path, runs: int) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Medians of `runs`, with LISTEN/NOTIFY and with polling alone (task.notify=false): seconds from a task's start
+    on a server that runs one task at most, and runs one, to its step running on the other server; and from an
+    abort asked of the first server to the task ABORTED (the first server waits for that before it answers)."""
+    from tests.support.postgres import PostgresServer
+    pg = PostgresServer().start()
+    try:
+        return tuple(wakeup_latency(pg.create_database(f"wakeup-{notify}"), folder / f"wakeup-{notify}", notify, runs)
+                     for notify in ("true", "false"))
+    finally:
+        pg.stop()
+
+
+def wakeup_latency(url: str, folder: Path, notify: str, runs: int) -> tuple[float, float]:
+    full = ServerProcess(folder / "full", conf={"repository.database.url": url, "server.node.id": "full",
+                                                "task.max.active": 1, "task.notify": notify})
+    other = ServerProcess(folder / "other", conf={"repository.database.url": url, "server.node.id": "other",
+                                                  "task.notify": notify})
+    servers = [full]
+    client = Client(full.start().port)
+    try:
+        host = [{"id": "local", "type": "overthere.LocalHost", "os": "UNIX"}]
+        # Started before the other server is there, so this server runs it and is full from now on.
+        busy = create_task(client, deployment_of(client, "bench-busy", [{"id": "nap", "type": "cmd.Command",
+                                                                         "commandLine": "sleep 600"}], host)[0])
+        client.call("POST", f"/tasks/v2/{busy}/start", expect=204)
+        (other.home / "conf").mkdir(parents=True)  # shared mode shares the key of passwords
+        (other.home / "conf" / "repository.key").write_bytes((full.home / "conf" / "repository.key").read_bytes())
+        servers.append(other.start())
+        starts, aborts, jitter = [], [], random.Random(1)
+        script = folder / "step.sh"  # the moment its step starts, by this machine's clock
+        script.write_text('date +%s.%N > "$1"\nexec sleep 600\n')
+        for n in range(runs):
+            marker = folder / f"step-{n}"
+            task_id = create_task(client, deployment_of(client, "bench-wakeup", [{
+                "id": "step", "type": "cmd.Command", "commandLine": f"sh {script} {marker}"}], host)[0])
+            time.sleep(jitter.uniform(0, 1))  # else each start would come at the same moment of the other's tick
+            began = time.time()
+            client.call("POST", f"/tasks/v2/{task_id}/start", expect=204)
+            while not marker.exists() or not marker.read_text().strip():
+                if time.time() - began > 30:
+                    raise RuntimeError(f"the step of task {task_id} did not start within 30 s")
+                time.sleep(0.002)
+            starts.append(float(marker.read_text()) - began)
+            time.sleep(jitter.uniform(0, 1))
+            began = time.perf_counter()
+            client.call("POST", f"/tasks/v2/{task_id}/abort", expect=204)
+            aborts.append(time.perf_counter() - began)
+            if client.call("GET", f"/tasks/v2/{task_id}/summary")["state"] != "ABORTED":
+                raise RuntimeError(f"task {task_id} was not ABORTED within the abort's wait")
+        client.call("POST", f"/tasks/v2/{busy}/abort", expect=204)
+    finally:
+        client.close()
+        for server in servers:
+            server.stop()
+    return statistics.median(starts), statistics.median(aborts)
 
 
 # -- server start ----------------------------------------------------------------------------------

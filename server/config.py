@@ -64,6 +64,11 @@ task.abort.grace=5
 server.node.id=
 task.lease.seconds=30
 task.heartbeat.seconds=5
+# Shared mode: a server looks at the database for work every task.poll.seconds (at most every heartbeat), and at
+# once when another server tells it of a task queued, stopped or aborted (PostgreSQL LISTEN/NOTIFY; false turns
+# that off, e.g. behind a connection pooler that does not pass LISTEN on, such as PgBouncer's transaction mode).
+task.poll.seconds=1
+task.notify=true
 # Secrets a user may check a minute with POST /repository/secrets/matches (each secret of a request counts).
 secrets.matches.per.minute=30
 # Optional: garbage collection also keeps artifact files younger than this many seconds (0: it frees

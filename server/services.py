@@ -12,6 +12,7 @@ from .engine.control import ControlTasks
 from .engine.engine import TaskEngine
 from .engine.reading import TaskViews
 from .engine.store import TaskStore
+from .engine.wakeup import Wakeup
 from .exchange.tasks import Exchange
 from .deployments.rulefiles import load_rules
 from .deployments.service import DeploymentService
@@ -105,7 +106,12 @@ def build_services(config: ServerConfig) -> Services:
                              abort_grace=_seconds(props, "task.abort.grace", 5.0),
                              node=props.get("server.node.id") or None,
                              lease_seconds=_seconds(props, "task.lease.seconds", 30.0),
-                             heartbeat_seconds=_seconds(props, "task.heartbeat.seconds", 5.0))
+                             heartbeat_seconds=_seconds(props, "task.heartbeat.seconds", 5.0),
+                             poll_seconds=_seconds(props, "task.poll.seconds", 1.0))
+    if _flag(props, "task.notify", True) and not db.serialised:  # shared mode: servers wake each other
+        wakeup = Wakeup(db, task_engine.node)
+        tasks.observers.append(wakeup.observe)
+        task_engine.ticker.wakers.append(wakeup)
     deployments = DeploymentService(repository, types, secrets, rules, tasks, task_engine)
     exchange = Exchange(repository, tasks, config.home, packages.limits, export_dir=config.export_dir)
     for step_type in Exchange.STEP_TYPES:
@@ -126,6 +132,15 @@ def build_services(config: ServerConfig) -> Services:
                     guesses=GuessLimit.from_properties(props),
                     exchange=exchange, pipelines=Pipelines(repository, types), reports=Reports(repository, types, tasks),
                     notifier=notifier, mode=ServerMode(db))
+
+
+def _flag(props: dict, key: str, default: bool) -> bool:
+    value = str(props.get(key) or "").strip().lower()
+    if not value:
+        return default
+    if value not in ("true", "false"):
+        raise ValueError(f"deployit.conf: {key} must be true or false, not '{value}'.")
+    return value == "true"
 
 
 def _seconds(props: dict, key: str, default: float) -> float:

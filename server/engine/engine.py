@@ -59,7 +59,8 @@ def default_execute(step: dict, ctx):
 class TaskEngine:
     def __init__(self, store: TaskStore, repository, types, crypto, *, home: Path, max_active: int = 10,
                  step_threads: int = 32, execute=None, shutdown_timeout: float = 5.0, abort_grace: float = ABORT_GRACE,
-                 node: str | None = None, lease_seconds: float = 30.0, heartbeat_seconds: float = 5.0):
+                 node: str | None = None, lease_seconds: float = 30.0, heartbeat_seconds: float = 5.0,
+                 poll_seconds: float = 1.0):
         from .runner import script_paths
         self.store = store
         self.repository = repository
@@ -83,12 +84,13 @@ class TaskEngine:
         self._accepting = False
         self._started = False
         # Who runs a task (`server.node.id`): the server that claimed it renews its lease every heartbeat; any
-        # server fails a task whose lease expired. The ticker looks at the database at least every second.
+        # server fails a task whose lease expired. The ticker looks at the database every `poll_seconds` (at least
+        # every heartbeat), and at once when another server tells of work for it (server/engine/wakeup.py).
         self.node = node or socket.gethostname()
         self.lease_seconds = max(0.1, float(lease_seconds))
         self.heartbeat_seconds = max(0.05, min(float(heartbeat_seconds), self.lease_seconds / 2))
         self._last_beat = 0.0
-        self.ticker = Ticker(self._tick, min(1.0, self.heartbeat_seconds))
+        self.ticker = Ticker(self._tick, min(max(0.05, float(poll_seconds)), self.heartbeat_seconds))
         # Shared mode only: on SQLite no other server can take a task, and a long write (which holds the one
         # writer lock) must not look like a lost database.
         self.fence_seconds = None if store.db.serialised else fence_after(self.lease_seconds, self.heartbeat_seconds,

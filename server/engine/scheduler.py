@@ -63,6 +63,8 @@ class Ticker:
     def __init__(self, tick, interval: float):
         self._tick = tick
         self.interval = interval
+        # What wakes it from outside (server/engine/wakeup.py: other servers), started and stopped with it.
+        self.wakers: list = []
         self._cond = threading.Condition()
         self._running = False
         self._woken = False
@@ -78,8 +80,12 @@ class Ticker:
             self._running = True
         self._thread = threading.Thread(target=self._loop, daemon=True, name="task ticker")
         self._thread.start()
+        for waker in self.wakers:
+            waker.start(self.wake)
 
     def stop(self) -> None:
+        for waker in self.wakers:
+            waker.stop()
         with self._cond:
             self._running = False
             self._cond.notify()
