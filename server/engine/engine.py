@@ -253,7 +253,8 @@ class TaskEngine:
                 log.exception("Task %s failed in the engine", run.task_id)
             outcome = FAILED
         with self._lock:
-            self._runs.pop(run.task_id, None)
+            if self._runs.get(run.task_id) is run:  # a detached run may end after this server claimed its task again
+                del self._runs[run.task_id]
             if outcome == "DONE":
                 final = EXECUTED
             elif run.abort_requested.is_set() or outcome == ABORTED:
