@@ -123,7 +123,7 @@ class TaskEngine:
             for run in runs:
                 if not run.stop_requested.is_set():
                     run.stop_requested.set()
-                    self.store.update_if(run.task_id, (EXECUTING,), claim=run.claim, state=STOPPING)
+                    self.store.update_if(run.task_id, (EXECUTING,), under=run.claim, state=STOPPING)
         self.ticker.stop()
         self.fence.stop()
         deadline = time.monotonic() + timeout
@@ -264,7 +264,7 @@ class TaskEngine:
             else:
                 final = STOPPED
             if not run.detached:
-                self.store.update_if(run.task_id, RUNNING, claim=run.claim, state=final, completed_at=now_iso(),
+                self.store.update_if(run.task_id, RUNNING, under=run.claim, state=final, completed_at=now_iso(),
                                      lease_until=None)
             run.final_state = final
             run.done.set()
@@ -277,7 +277,7 @@ class TaskEngine:
         """A step failed while others still run in parallel: the task is FAILING until they finish."""
         if not others_running or run.detached:
             return
-        self.store.update_if(run.task_id, (EXECUTING, STOPPING), claim=run.claim, state=FAILING)
+        self.store.update_if(run.task_id, (EXECUTING, STOPPING), under=run.claim, state=FAILING)
 
     # -- actions -------------------------------------------------------------------------------
     def _change(self, action: str, task_id: str, states: tuple | None = None, **values) -> None:

@@ -12,11 +12,11 @@ rollback task by `POST /deployment/rollback/{id}`). Stored in the `tasks` row:
 - state, owner, dates (created, scheduled, started, completed, archived; ISO strings in UTC),
   failures, the archived flag, `commits` (what was committed to the repository) and `rollback_of`;
 - `node` (the server running it) and `lease_until` (until when that server's claim holds), `queued_at`;
-- `claim`, counting the claims: (`node`, `claim`) is the fencing token of the server running the task. Every write
-  that server makes for the task (progress, log lines, checkpoint commits, its commands' records) is given its
-  `Claim` and holds only while the task is still running under it: the write first locks the task row on that
-  condition, in its own transaction, and raises `ClaimLost` (writing nothing) when another server failed the
-  task, or claimed it again, meanwhile. Writes of other servers (recovery) pass no claim.
+- `claim`, counting the claims (and the failures recovery records): (`node`, `claim`) is the fencing token of the
+  server running the task. Every write that server makes for the task (progress, log lines, checkpoint commits, its
+  commands' records) is given its `Claim` and holds only while the task row still carries it: the write first locks
+  the row on that condition, in its own transaction, and raises `ClaimLost` (writing nothing) when another server
+  failed the task, or claimed it again, meanwhile. Writes of recovery pass no claim.
 `task_progress` holds the state, dates and failure count of every block and step by path, and
 `task_logs` the step logs in chunks of lines, and `step_processes` the commands steps are running on hosts
 (server/engine/leftovers.py). Every state change is written at once (durability).
@@ -36,7 +36,6 @@ from ..store.database import Database, Transaction
 from ..store.dates import now_iso
 from ..store.tables.tasks import step_processes, task_logs, task_progress, tasks
 from . import tree as trees
-from .states import RUNNING
 
 PENDING = "PENDING"
 _JSON_COLUMNS = ("metadata", "block", "specification", "commits")
@@ -65,6 +64,11 @@ class Claim(NamedTuple):
 
 class ClaimLost(Exception):
     """A write for a task whose claim has moved on (another server failed or claimed it): nothing was written."""
+
+
+# Built once, as _PROGRESS_ROW: every write of a running task runs it first.
+_FENCE = select(tasks.c.id).where(and_(tasks.c.id == bindparam("fence_task"), tasks.c.node == bindparam("fence_node"),
+                                       tasks.c.claim == bindparam("fence_claim"))).with_for_update()
 
 
 def completed_or(stamp: str):
@@ -179,14 +183,14 @@ class TaskStore:
             self._changed(task_id, [(None, old, values["state"])])
 
     def update_if(self, task_id: str, states: tuple, node: str | None = None, owned_by: str | None = None,
-                  claim: Claim | None = None, **values) -> bool:
+                  under: Claim | None = None, **values) -> bool:
         """Change the task in one conditional statement, only while it is in one of `states` (and, with `node`,
-        run by that server; with `claim`, under that claim; with `owned_by`, owned by that user); False when it
+        run by that server; with `under`, under that claim; with `owned_by`, owned by that user); False when it
         is not: another request, or another server, changed it first."""
         encoded = {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in values.items()}
         condition = and_(tasks.c.id == task_id, tasks.c.state.in_(states),
                          *([tasks.c.node == node] if node is not None else []),
-                         *([tasks.c.node == claim.node, tasks.c.claim == claim.number] if claim is not None else []),
+                         *([tasks.c.node == under.node, tasks.c.claim == under.number] if under is not None else []),
                          *([tasks.c.owner == owned_by] if owned_by is not None else []))
         with self.db.write() as conn:
             # Locked (PostgreSQL), so the state the observers are told of is the one the update replaces.
@@ -225,14 +229,13 @@ class TaskStore:
         return claimed
 
     def _fence(self, conn: Transaction, task_id: str, claim: Claim | None) -> None:
-        """Inside a write: lock the task row while it runs under `claim` (PostgreSQL: FOR UPDATE, so a server failing
-        or claiming it waits for this write, or this write for that one, and sees its outcome); ClaimLost when it
-        does not. No claim: a write that is not the running server's (recovery), unconditional."""
+        """Inside a write: lock the task row while it carries `claim` (PostgreSQL: FOR UPDATE, so a server failing
+        or claiming the task waits for this write, or this write for that one, and sees its outcome); ClaimLost when
+        it does not. No claim: a write that is not the running server's (recovery), unconditional."""
         if claim is None:
             return
-        held = conn.execute(select(tasks.c.id).where(and_(
-            tasks.c.id == task_id, tasks.c.node == claim.node, tasks.c.claim == claim.number,
-            tasks.c.state.in_(RUNNING))).with_for_update()).first()
+        held = conn.execute(_FENCE, {"fence_task": task_id, "fence_node": claim.node,
+                                     "fence_claim": claim.number}).first()
         if held is None:
             raise ClaimLost(f"Task {task_id} no longer runs under the claim of {claim.node} ({claim.number}).")
 
