@@ -15,6 +15,8 @@ deployed application and any deployed left are deleted. Commits are idempotent: 
 after a crash commits the same state again. `{b64}` values are stored as they are (already encrypted).
 Deployeds are never shared: a commit that would store a deployed another deployed application lists
 is refused (validation refuses it first; this catches two deployments that raced past it).
+Each commit holds the task's claim in its transaction: once the claim moved on (another server failed or
+claimed the task), the commit raises ClaimLost and the repository does not change.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ _commit_lock = threading.Lock()
 
 class Committer:
     def __init__(self, repository, types, store: TaskStore, task_id: str, specification: dict, commits: dict | None,
-                 user: str):
-        self.repository, self.types, self.store = repository, types, store
+                 user: str, claim=None):
+        self.repository, self.types, self.store, self.claim = repository, types, store, claim
         self.task_id, self.spec, self.user = task_id, specification or {}, user
         self.commits = copy.deepcopy(commits) if commits else empty_commits()
 
@@ -144,6 +146,7 @@ class Committer:
         validation cannot take over another one's deployed)."""
         try:
             with self.store.db.write():  # one unit of work: the CIs, the check and the task's record of the commit
+                self.store.hold_claim(self.task_id, self.claim)  # first: ClaimLost leaves the repository as it is
                 self.repository.apply(self.user, saves, deletes)
                 self._refuse_owned(deployeds)
                 self.store.record_commits(self.task_id, commits)

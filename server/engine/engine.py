@@ -125,7 +125,7 @@ class TaskEngine:
             for run in runs:
                 if not run.stop_requested.is_set():
                     run.stop_requested.set()
-                    self.store.update_if(run.task_id, (EXECUTING,), self.node, state=STOPPING)
+                    self.store.update_if(run.task_id, (EXECUTING,), under=run.claim, state=STOPPING)
         self.ticker.stop()
         self.fence.stop()
         deadline = time.monotonic() + timeout
@@ -176,10 +176,10 @@ class TaskEngine:
         free = self.max_active - len(self._runs)
         if free <= 0 or not self._accepting or self.fence.lapsed:
             return
-        for task_id in self.store.claim_queued(self.node, free, self._lease(), now_iso()):
+        for task_id, claim in self.store.claim_queued(self.node, free, self._lease(), now_iso()).items():
             record = self.store.get(task_id, with_specification=True)
             self.store.ensure_progress(task_id, record["block"])
-            run = TaskRun(self, record)
+            run = TaskRun(self, record, claim)
             self._runs[task_id] = run
             threading.Thread(target=self._execute, args=(run,), daemon=True, name=f"task {task_id[:8]}").start()
 
@@ -255,7 +255,8 @@ class TaskEngine:
                 log.exception("Task %s failed in the engine", run.task_id)
             outcome = FAILED
         with self._lock:
-            self._runs.pop(run.task_id, None)
+            if self._runs.get(run.task_id) is run:  # a detached run may end after this server claimed its task again
+                del self._runs[run.task_id]
             if outcome == "DONE":
                 final = EXECUTED
             elif run.abort_requested.is_set() or outcome == ABORTED:
@@ -265,7 +266,7 @@ class TaskEngine:
             else:
                 final = STOPPED
             if not run.detached:
-                self.store.update_if(run.task_id, RUNNING, self.node, state=final, completed_at=now_iso(),
+                self.store.update_if(run.task_id, RUNNING, under=run.claim, state=final, completed_at=now_iso(),
                                      lease_until=None)
             run.final_state = final
             run.done.set()
@@ -278,7 +279,7 @@ class TaskEngine:
         """A step failed while others still run in parallel: the task is FAILING until they finish."""
         if not others_running or run.detached:
             return
-        self.store.update_if(run.task_id, (EXECUTING, STOPPING), self.node, state=FAILING)
+        self.store.update_if(run.task_id, (EXECUTING, STOPPING), under=run.claim, state=FAILING)
 
     # -- actions -------------------------------------------------------------------------------
     def _change(self, action: str, task_id: str, states: tuple | None = None, **values) -> None:

@@ -15,7 +15,7 @@ import logging
 import threading
 
 from . import hosts
-from .store import TaskStore
+from .store import ClaimLost, TaskStore
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +27,34 @@ CONNECT_TIMEOUT_MILLIS = 10000
 
 
 class StepProcesses:
-    """The `processes` of one step's host connections: each command it runs recorded in the task store."""
+    """The `processes` of one step's host connections: each command it runs recorded in the task store, under the
+    task's claim: a command the server can no longer record is killed by the host (its claim moved on), and once the
+    claim moved on its records are the new claimant's to end and remove."""
 
-    def __init__(self, store: TaskStore, crypto, task_id: str, path: str):
+    def __init__(self, store: TaskStore, crypto, task_id: str, path: str, claim=None, lost=None):
         self.store, self.crypto, self.task_id, self.path = store, crypto, task_id, path
+        self.claim, self.lost = claim, lost
         self._sealed: dict[str, str] = {}  # host id -> its encrypted properties, made once per step
 
     def started(self, conn, process_group: int, tag: str) -> None:
         sealed = self._sealed.get(conn.host_id)
         if sealed is None:
             sealed = self._sealed[conn.host_id] = self.crypto.encrypt(json.dumps(conn.host, default=str))
-        self.store.add_process(tag, self.task_id, self.path, conn.host_id, process_group, sealed)
+        try:
+            self.store.add_process(tag, self.task_id, self.path, conn.host_id, process_group, sealed, self.claim)
+        except ClaimLost:
+            self._lost()
+            raise
 
     def ended(self, tag: str) -> None:
-        self.store.remove_process(tag)
+        try:
+            self.store.remove_process(tag, self.task_id, self.claim)
+        except ClaimLost:
+            self._lost()
+
+    def _lost(self) -> None:
+        if self.lost is not None:
+            self.lost()
 
 
 class Leftovers:

@@ -5,12 +5,15 @@ prints nothing for a long while (the engine's LogFlusher writes what waits), and
 ends; so a server killed meanwhile loses no line, and every server sharing the database reads it. A
 reader on the running server asks for a flush first (TaskEngine.flush_logs) and sees every line at once.
 Lines are appended by the step's thread without waiting for the database (except past FLUSH_LINES).
+Written under the task's claim (server/engine/store.py): lines flushed after it moved on are dropped.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+
+from .store import ClaimLost
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +98,10 @@ class LogFlusher:
 
 
 class StepLog:
-    def __init__(self, store, task_id: str, path: str, secrets: Secrets, flusher: LogFlusher | None = None):
+    def __init__(self, store, task_id: str, path: str, secrets: Secrets, flusher: LogFlusher | None = None,
+                 claim=None, lost=None):
         self.store, self.task_id, self.path, self.secrets, self.flusher = store, task_id, path, secrets, flusher
+        self.claim, self.lost = claim, lost  # the task's claim, and what to call when a write finds it moved on
         self._lines: list[str] = []
         self._lock = threading.Lock()  # guards _lines; never held while writing, so logging does not wait
         self._writing = threading.Lock()  # one write at a time, so chunks are stored in the order logged
@@ -118,7 +123,10 @@ class StepLog:
                 text, self._lines = "".join(self._lines), []
             if text:
                 try:
-                    self.store.append_log(self.task_id, self.path, text)
+                    self.store.append_log(self.task_id, self.path, text, self.claim)
+                except ClaimLost:
+                    if self.lost is not None:
+                        self.lost()  # the lines are dropped: the task is another server's now
                 except Exception:
                     with self._lock:
                         self._lines.insert(0, text)

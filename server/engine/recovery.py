@@ -46,8 +46,9 @@ def fail_task(store: TaskStore, task_id: str, node: str | None = None) -> bool:
                 values["failure_count"] = (row["failure_count"] or 0) + 1
                 interrupted.append(path)
             changes[path] = values
+        # The claim moves on: what the server that ran it still sends for it is refused (server/engine/store.py).
         if not store.update_if(task_id, RUNNING, node, state=FAILED, completed_at=stamp, lease_until=None,
-                               failures=(record.get("failures") or 0) + len(interrupted)):
+                               failures=(record.get("failures") or 0) + len(interrupted), claim=record["claim"] + 1):
             return False
         for path in interrupted:
             store.append_log(task_id, path, INTERRUPTED.format(stamp) + "\n")

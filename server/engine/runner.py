@@ -13,6 +13,9 @@
   the step is marked FAILED and its thread left behind.
 - A step with a checkpoint commits its delta before it is marked DONE; after the last step the
   whole specification is stored (server/engine/checkpoints.py).
+- Every write (progress, log lines, commits, the commands' records) is made under the run's claim
+  (server/engine/store.py). The first refused one (another server failed or claimed the task meanwhile)
+  detaches the run and aborts its steps, with one INFO line; what it writes after that is refused too.
 Outcomes of blocks: DONE, FAILED, STOPPED, ABORTED.
 """
 
@@ -30,6 +33,7 @@ from .checkpoints import Committer
 from .context import DONE, PAUSE, StepAborted, StepFailed
 from .leftovers import StepProcesses
 from .logs import Secrets, StepLog
+from .store import Claim, ClaimLost
 from .stepcontext import ContextFactory
 from .states import (ABORTED, COMPLETED_STEPS, FAILED, PAUSED, SKIP, SKIPPED, STEP_DONE, STEP_EXECUTING,
                      STEP_FAILED, STOPPED)
@@ -41,10 +45,12 @@ POLL = 0.2
 
 
 class TaskRun:
-    def __init__(self, engine, record: dict):
+    def __init__(self, engine, record: dict, claim: Claim | None = None):
         self.engine = engine
         self.record = record
         self.task_id = record["id"]
+        self.claim = claim  # this server's claim on the task, which every write for it is conditional on
+        self._claim_lost = False
         self.block = record["block"]
         self.progress = engine.store.progress(self.task_id)
         self.stop_requested = threading.Event()
@@ -61,9 +67,10 @@ class TaskRun:
                                        crypto=engine.crypto, secrets=self.secrets, script_paths=engine.script_paths,
                                        work_root=engine.work_root / self.task_id,
                                        processes=lambda path: StepProcesses(engine.store, engine.crypto,
-                                                                            self.task_id, path))
+                                                                            self.task_id, path, claim,
+                                                                            self.claim_lost))
         self.committer = Committer(engine.repository, engine.types, engine.store, self.task_id,
-                                   record.get("specification"), record.get("commits"), record["owner"])
+                                   record.get("specification"), record.get("commits"), record["owner"], claim)
 
     # -- state ---------------------------------------------------------------------------------
     def state_of(self, path: str) -> str:
@@ -78,7 +85,26 @@ class TaskRun:
             row.update(values)
             if failed:
                 row["failure_count"] = (row.get("failure_count") or 0) + 1
-        self.engine.store.set_progress(self.task_id, {path: values}, task=task, failed_step=path if failed else None)
+        try:
+            self.engine.store.set_progress(self.task_id, {path: values}, task=task,
+                                           failed_step=path if failed else None, claim=self.claim)
+        except ClaimLost:
+            self.claim_lost()
+
+    def claim_lost(self) -> None:
+        """A write was refused: the task's claim moved on (another server failed it when this server's lease
+        expired, and may run it again). This copy stops here, quietly: nothing it writes any more is stored."""
+        with self._lock:
+            first, self._claim_lost = not self._claim_lost, True
+        if first:
+            log.info("Task %s is no longer this server's (another server failed or claimed it); its late writes "
+                     "here are dropped and its steps aborted", self.task_id)
+        self.detached = True
+        self.abort()
+
+    def _step_log(self, path: str) -> StepLog:
+        return StepLog(self.engine.store, self.task_id, path, self.secrets, self.engine.log_flusher, self.claim,
+                       self.claim_lost)
 
     def abort(self) -> None:
         self.abort_requested.set()
@@ -102,6 +128,9 @@ class TaskRun:
                 except StepFailed as exc:
                     self._final_store_failed(str(exc))
                     outcome = FAILED
+                except ClaimLost:
+                    self.claim_lost()
+                    outcome = STOPPED
             return outcome
         finally:
             try:
@@ -114,7 +143,7 @@ class TaskRun:
         if not steps:
             return
         path = steps[-1][0]
-        step_log = StepLog(self.engine.store, self.task_id, path, self.secrets, self.engine.log_flusher)
+        step_log = self._step_log(path)
         step_log.line(message)
         step_log.flush()
         self._set(path, failed=True, state=STEP_FAILED)
@@ -213,7 +242,7 @@ class TaskRun:
             if refused is not None:
                 return refused
         cancel = threading.Event()
-        step_log = StepLog(self.engine.store, self.task_id, path, self.secrets, self.engine.log_flusher)
+        step_log = self._step_log(path)
         with self._lock:
             self.running[path] = cancel
             self.logs[path] = step_log
@@ -239,6 +268,9 @@ class TaskRun:
             except StepFailed as exc:
                 step_log.line(str(exc) or "The step failed.")
                 return self._failed(path, step_log)
+            except ClaimLost:  # a checkpoint's commit, refused: the task is another server's now
+                self.claim_lost()
+                return STOPPED
             except Exception as exc:  # noqa: BLE001 - a broken step fails, the server stays up
                 log.exception("Step %s of task %s raised", path, self.task_id)
                 step_log.line(f"The step failed unexpectedly: {type(exc).__name__}: {exc}")

@@ -11,7 +11,12 @@ rollback task by `POST /deployment/rollback/{id}`). Stored in the `tasks` row:
 - `metadata`: application, version, environment, environment_id, taskType...;
 - state, owner, dates (created, scheduled, started, completed, archived; ISO strings in UTC),
   failures, the archived flag, `commits` (what was committed to the repository) and `rollback_of`;
-- `node` (the server running it) and `lease_until` (until when that server's claim holds), `queued_at`.
+- `node` (the server running it) and `lease_until` (until when that server's claim holds), `queued_at`;
+- `claim`, counting the claims (and the failures recovery records): (`node`, `claim`) is the fencing token of the
+  server running the task. Every write that server makes for the task (progress, log lines, checkpoint commits, its
+  commands' records) is given its `Claim` and holds only while the task row still carries it: the write first locks
+  the row on that condition, in its own transaction, and raises `ClaimLost` (writing nothing) when another server
+  failed the task, or claimed it again, meanwhile. Writes of recovery pass no claim.
 `task_progress` holds the state, dates and failure count of every block and step by path, and
 `task_logs` the step logs in chunks of lines, and `step_processes` the commands steps are running on hosts
 (server/engine/leftovers.py). Every state change is written at once (durability).
@@ -22,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 
@@ -48,6 +54,21 @@ def _decode(row) -> dict:
 # Built once: every step runs it at least twice. The SET clause comes from the parameters given.
 _PROGRESS_ROW = update(task_progress).where(and_(task_progress.c.task_id == bindparam("row_task"),
                                                  task_progress.c.path == bindparam("row_path")))
+
+
+class Claim(NamedTuple):
+    """A server's claim on a task: the fencing token its writes for the task are conditional on."""
+    node: str
+    number: int
+
+
+class ClaimLost(Exception):
+    """A write for a task whose claim has moved on (another server failed or claimed it): nothing was written."""
+
+
+# Built once, as _PROGRESS_ROW: every write of a running task runs it first.
+_FENCE = select(tasks.c.id).where(and_(tasks.c.id == bindparam("fence_task"), tasks.c.node == bindparam("fence_node"),
+                                       tasks.c.claim == bindparam("fence_claim"))).with_for_update()
 
 
 def completed_or(stamp: str):
@@ -165,13 +186,14 @@ class TaskStore:
             self._changed(task_id, [(None, old, values["state"])])
 
     def update_if(self, task_id: str, states: tuple, node: str | None = None, owned_by: str | None = None,
-                  **values) -> bool:
+                  under: Claim | None = None, **values) -> bool:
         """Change the task in one conditional statement, only while it is in one of `states` (and, with `node`,
-        run by that server; with `owned_by`, owned by that user); False when it is not: another request, or
-        another server, changed it first."""
+        run by that server; with `under`, under that claim; with `owned_by`, owned by that user); False when it
+        is not: another request, or another server, changed it first."""
         encoded = {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in values.items()}
         condition = and_(tasks.c.id == task_id, tasks.c.state.in_(states),
                          *([tasks.c.node == node] if node is not None else []),
+                         *([tasks.c.node == under.node, tasks.c.claim == under.number] if under is not None else []),
                          *([tasks.c.owner == owned_by] if owned_by is not None else []))
         with self.db.write() as conn:
             # Locked (PostgreSQL), so the state the observers are told of is the one the update replaces.
@@ -189,23 +211,41 @@ class TaskStore:
         write changes besides (its steps' progress) goes with that state."""
         return self.update_if(task_id, states)
 
-    def claim_queued(self, node: str, limit: int, lease_until: str, started_at: str) -> list[str]:
-        """QUEUED -> EXECUTING for this server, oldest queued first, at most `limit` tasks. Rows another server is
-        claiming at the same moment are skipped (PostgreSQL's SKIP LOCKED), and each update is conditional."""
-        claimed = []
+    def claim_queued(self, node: str, limit: int, lease_until: str, started_at: str) -> dict[str, Claim]:
+        """QUEUED -> EXECUTING for this server, oldest queued first, at most `limit` tasks; returns the claim on each.
+        Rows another server is claiming at the same moment are skipped (PostgreSQL's SKIP LOCKED), and each update
+        is conditional."""
+        claimed = {}
         with self.db.write() as conn:
-            rows = conn.execute(select(tasks.c.id).where(tasks.c.state == "QUEUED").order_by(
+            rows = conn.execute(select(tasks.c.id, tasks.c.claim).where(tasks.c.state == "QUEUED").order_by(
                 func.coalesce(tasks.c.queued_at, tasks.c.created_at), tasks.c.created_at).limit(limit).with_for_update(
-                skip_locked=True)).scalars().all()
-            for task_id in rows:
-                result = conn.execute(update(tasks).where(and_(tasks.c.id == task_id, tasks.c.state == "QUEUED")).values(
-                    state="EXECUTING", node=node, lease_until=lease_until, completed_at=None,
+                skip_locked=True)).all()
+            for task_id, number in rows:
+                result = conn.execute(update(tasks).where(and_(
+                    tasks.c.id == task_id, tasks.c.state == "QUEUED", tasks.c.claim == number)).values(
+                    state="EXECUTING", node=node, claim=number + 1, lease_until=lease_until, completed_at=None,
                     started_at=func.coalesce(tasks.c.started_at, started_at)))
                 if result.rowcount == 1:
-                    claimed.append(task_id)
+                    claimed[task_id] = Claim(node, number + 1)
         for task_id in claimed:
             self._changed(task_id, [(None, "QUEUED", "EXECUTING")])
         return claimed
+
+    def _fence(self, conn: Transaction, task_id: str, claim: Claim | None) -> None:
+        """Inside a write: lock the task row while it carries `claim` (PostgreSQL: FOR UPDATE, so a server failing
+        or claiming the task waits for this write, or this write for that one, and sees its outcome); ClaimLost when
+        it does not. No claim: a write that is not the running server's (recovery), unconditional."""
+        if claim is None:
+            return
+        held = conn.execute(_FENCE, {"fence_task": task_id, "fence_node": claim.node,
+                                     "fence_claim": claim.number}).first()
+        if held is None:
+            raise ClaimLost(f"Task {task_id} no longer runs under the claim of {claim.node} ({claim.number}).")
+
+    def hold_claim(self, task_id: str, claim: Claim | None) -> None:
+        """Inside a write (a checkpoint's commit): hold the task's claim until it commits, or raise ClaimLost."""
+        with self.db.write() as conn:
+            self._fence(conn, task_id, claim)
 
     def queue_due(self, now: str) -> list[str]:
         """SCHEDULED -> QUEUED for every task whose time has come (whichever server scheduled it)."""
@@ -255,9 +295,10 @@ class TaskStore:
             conn.execute(delete(task_progress).where(task_progress.c.task_id == task_id))
         return True
 
-    def record_commits(self, task_id: str, commits: dict) -> None:
+    def record_commits(self, task_id: str, commits: dict, claim: Claim | None = None) -> None:
         """Store what was committed to the repository (the engine calls it inside the write that commits it)."""
         with self.db.write() as conn:
+            self._fence(conn, task_id, claim)
             conn.execute(update(tasks).where(tasks.c.id == task_id).values(commits=json.dumps(commits)))
 
     def specifications(self, excluding: tuple) -> list[str]:
@@ -286,11 +327,12 @@ class TaskStore:
                 conn.execute(insert(task_progress), missing)
 
     def set_progress(self, task_id: str, changes: dict[str, dict], task: dict | None = None,
-                     failed_step: str | None = None) -> None:
+                     failed_step: str | None = None, claim: Claim | None = None) -> None:
         """Change blocks and steps ({path: {column: value}}) and optionally the task row, in one
         transaction; `failed_step` adds one to that step's and the task's failure counts."""
         changed = []
         with self.db.write() as conn:
+            self._fence(conn, task_id, claim)
             for path, values in changes.items():
                 if "state" in values:
                     changed.append((path, self._state_before(conn, task_id, path), values["state"]))
@@ -323,10 +365,11 @@ class TaskStore:
             conn.execute(update(tasks).where(tasks.c.id == task_id).values(block=json.dumps(block)))
 
     # -- logs ----------------------------------------------------------------------------------
-    def append_log(self, task_id: str, path: str, text: str) -> None:
+    def append_log(self, task_id: str, path: str, text: str, claim: Claim | None = None) -> None:
         if not text:
             return
         with self.db.write() as conn:
+            self._fence(conn, task_id, claim)
             conn.execute(insert(task_logs).values(task_id=task_id, path=path, text=text))
 
     def log(self, task_id: str, path: str) -> str:
@@ -346,13 +389,19 @@ class TaskStore:
         return out
 
     # -- processes of running steps -------------------------------------------------------------
-    def add_process(self, tag: str, task_id: str, path: str, host_id: str, process_group: int, host: str) -> None:
+    def add_process(self, tag: str, task_id: str, path: str, host_id: str, process_group: int, host: str,
+                    claim: Claim | None = None) -> None:
         with self.db.write() as conn:
+            self._fence(conn, task_id, claim)
             conn.execute(insert(step_processes).values(tag=tag, task_id=task_id, path=path, host_id=host_id,
                                                        process_group=process_group, host=host, started_at=now_iso()))
 
-    def remove_process(self, tag: str) -> None:
+    def remove_process(self, tag: str, task_id: str | None = None, claim: Claim | None = None) -> None:
+        """Forget a command that has ended; with `claim` (and `task_id`), only while the task runs under it: once it
+        moved on, the record is the new claimant's to end and remove."""
         with self.db.write() as conn:
+            if claim is not None:
+                self._fence(conn, task_id, claim)
             conn.execute(delete(step_processes).where(step_processes.c.tag == tag))
 
     def processes(self, task_id: str) -> list[dict]:

@@ -39,7 +39,7 @@ def pair(tmp_path_factory):
             server = ServerProcess(tmp_path_factory.mktemp(f"node{number}") / "home", conf={
                 "repository.database.url": url.replace(f":{pg.port}/", f":{proxy.port}/"),
                 "server.node.id": f"node{number}", "task.lease.seconds": LEASE,
-                "task.heartbeat.seconds": HEARTBEAT, "task.abort.grace": ABORT_GRACE})
+                "task.heartbeat.seconds": HEARTBEAT, "task.abort.grace": ABORT_GRACE}, log_level="INFO")
             if servers:  # shared mode shares the key that encrypts passwords
                 (server.home / "conf").mkdir(parents=True)
                 (server.home / "conf" / "repository.key").write_bytes(
@@ -163,3 +163,46 @@ def test_a_server_cut_off_from_the_database_ends_its_steps_before_another_can_re
     finally:
         other_proxy.restore()
     assert task(Api(other), task_id)["state"] == "EXECUTED"
+
+
+def left(db, api, task_id: str, deployed_application: str) -> dict:
+    """What a task's servers wrote of it: its row, its steps' progress, logs and command records, and its
+    deployed application in the repository."""
+    with db.connect() as conn:
+        def rows(sql):
+            return [tuple(found) for found in conn.execute(sqlalchemy.text(sql), {"id": task_id}).all()]
+        found = {
+            "task": rows("select state, node, claim, failures, commits, completed_at from tasks where id = :id"),
+            "progress": rows("select path, state, started_at, completed_at, failure_count from task_progress "
+                             "where task_id = :id order by path"),
+            "logs": rows("select seq, path, text from task_logs where task_id = :id order by seq"),
+            "processes": rows("select tag from step_processes where task_id = :id")}
+    found["application"] = api.get(f"/repository/ci/{deployed_application}").json()
+    return found
+
+
+def test_a_fenced_server_back_on_the_database_writes_nothing_more_for_the_task_another_server_took(pair, tmp_path):
+    """The late writes of the server cut off (its command's record removed, the log line of its step left behind,
+    sent while the database did not answer) reach the database once it answers again, after the other server
+    failed the task and ran it again: they are refused, since the task's claim has moved on."""
+    members, db = pair
+    task_id, marker, wait, (owner, proxy), (other, _) = started(members, db, tmp_path, 60)
+    meta = task(Api(other), task_id)["metadata"]
+    deployed_application = f"{meta['environment_id']}/{meta['application']}"
+    proxy.pause()
+    try:
+        wait_state(Api(other), task_id, states=("FAILED",), timeout=LEASE + 5)
+        wait.write_text("0\n")
+        post(Api(other), f"/tasks/v2/{task_id}/start")
+        assert wait_state(Api(other), task_id)["state"] == "EXECUTED"
+        before = left(db, Api(other), task_id, deployed_application)
+    finally:
+        proxy.restore()
+    lost = f"Task {task_id} is no longer this server's"
+    try:
+        wait_for(lambda: lost in log_of(owner), timeout=5, what="the owner's late writes to be refused")
+    finally:
+        time.sleep(1)  # whatever else the owner still sends
+        assert left(db, Api(other), task_id, deployed_application) == before
+    assert log_of(owner).count(lost) == 1
+    assert lines(marker) == ["start", "start", "end"]

@@ -359,3 +359,46 @@ def _plan(engine, statement: str, parameters) -> str:
         return " ".join(str(part) for row in cursor.fetchall() for part in row)
     finally:
         raw.close()
+
+
+def test_every_write_of_a_running_task_holds_only_under_its_claim(services):
+    """The fencing token: a server's writes for a task (progress, log lines, its commands' records, a checkpoint's
+    commit) are refused once another server failed the task, or any server claimed it again (the same one too);
+    nothing is written."""
+    from server.engine import recovery
+    from server.engine.checkpoints import Committer
+    from server.engine.store import ClaimLost
+
+    tasks, repository = services.tasks, services.repository
+    repository.apply("admin", [{"id": "Environments/Dev", "type": "udm.Environment"}])
+    task_id = tasks.create(task_type="DEPLOYMENT", description="d", owner="admin", metadata={},
+                           block={"id": "0", "steps": [{"type": "noop"}]}, specification={})
+    tasks.update(task_id, state="QUEUED")
+    (first,) = tasks.claim_queued("node1", 1, "2999-01-01T00:00:00.000+0000", "2000-01-01T00:00:00.000+0000").values()
+    tasks.set_progress(task_id, {"0_1": {"state": "EXECUTING"}}, claim=first)
+    tasks.append_log(task_id, "0_1", "running\n", first)
+    tasks.add_process("tag1", task_id, "0_1", "Infrastructure/h", 1, "{}", first)
+
+    assert recovery.fail_task(tasks, task_id)  # another server, finding the lease expired
+    late = [lambda: tasks.set_progress(task_id, {"0_1": {"state": "DONE"}}, claim=first),
+            lambda: tasks.append_log(task_id, "0_1", "late\n", first),
+            lambda: tasks.add_process("tag2", task_id, "0_1", "Infrastructure/h", 2, "{}", first),
+            lambda: tasks.remove_process("tag1", task_id, first)]
+    for write in late:
+        with pytest.raises(ClaimLost):
+            write()
+    assert tasks.update_if(task_id, ("FAILED",), state="QUEUED")
+    (second,) = tasks.claim_queued("node1", 1, "2999-01-01T00:00:00.000+0000", "2000-01-01T00:00:00.000+0000").values()
+    assert second.node == "node1" and second.number > first.number
+    undeploy = {"type": "UNDEPLOYMENT", "deltas": [], "deployedApplication": {"id": "Environments/Dev"}}
+    for write in late + [Committer(repository, services.types, tasks, task_id, undeploy, None, "admin", first).final]:
+        with pytest.raises(ClaimLost):
+            write()
+    assert tasks.progress(task_id)["0_1"]["state"] == "FAILED" and [p["tag"] for p in tasks.processes(task_id)] == ["tag1"]
+    assert tasks.log(task_id, "0_1").startswith("running\nThe server stopped") and "late" not in tasks.log(task_id, "0_1")
+    assert repository.exists("Environments/Dev") and tasks.get(task_id)["commits"] == {"applied": [], "final": False}
+
+    Committer(repository, services.types, tasks, task_id, undeploy, None, "admin", second).final()
+    tasks.set_progress(task_id, {"0_1": {"state": "DONE"}}, claim=second)
+    assert not repository.exists("Environments/Dev") and tasks.get(task_id)["commits"]["final"]
+    assert tasks.progress(task_id)["0_1"]["state"] == "DONE"

@@ -37,6 +37,9 @@ tasks = Table(
     # server renews it while the task runs, and any server fails a running task whose claim expired.
     Column("node", String(1024)),
     Column("lease_until", String(32)),
+    # How many times a server claimed the task: with `node`, the fencing token that every write of a running task
+    # is conditional on, so a server's late writes for a claim that has moved on are refused.
+    Column("claim", Integer, nullable=False, default=0, server_default="0"),
     # When the task was queued (by a start, or when its scheduled time came): servers claim the oldest first.
     Column("queued_at", String(32)),
 )
