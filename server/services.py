@@ -97,7 +97,7 @@ def build_services(config: ServerConfig) -> Services:
     rules = load_rules(config.home, types)
     tasks = TaskStore(db)
     notifier = Notifier(repository, types, tasks, config.home)
-    tasks.observers.append(notifier.observe)
+    tasks.observers.append(notifier)
     packages = PackageService.from_config(repository, types, config)
     props = config.properties or {}
     task_engine = TaskEngine(tasks, repository, types, secrets, home=config.home, max_active=config.max_active_tasks,
@@ -110,7 +110,7 @@ def build_services(config: ServerConfig) -> Services:
                              poll_seconds=_seconds(props, "task.poll.seconds", 1.0))
     if _flag(props, "task.notify", True) and not db.serialised:  # shared mode: servers wake each other
         wakeup = Wakeup(db, task_engine.node)
-        tasks.observers.append(wakeup.observe)
+        tasks.observers.append(wakeup)
         task_engine.ticker.wakers.append(wakeup)
     deployments = DeploymentService(repository, types, secrets, rules, tasks, task_engine)
     exchange = Exchange(repository, tasks, config.home, packages.limits, export_dir=config.export_dir)

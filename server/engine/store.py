@@ -56,6 +56,9 @@ _PROGRESS_ROW = update(task_progress).where(and_(task_progress.c.task_id == bind
                                                  task_progress.c.path == bindparam("row_path")))
 
 
+# The old state of a change no observer wants: not read, and no observer is told of the change.
+_UNWATCHED = object()
+
 class Claim(NamedTuple):
     """A server's claim on a task: the fencing token its writes for the task are conditional on."""
     node: str
@@ -83,13 +86,17 @@ def empty_commits() -> dict:
 class TaskStore:
     def __init__(self, db: Database):
         self.db = db
-        # Called after each committed state change as observer(task_id, step_path | None, old, new), on the
-        # writer's thread: an observer must return at once (server/notifications queues the work).
+        # Told of each committed state change, on the writer's thread: observer.observe(task_id, step_path | None,
+        # old, new) for each observer whose wants(task_id, step_path) is true; observe must return at once
+        # (server/notifications queues the work). The old state is read only for a change an observer wants.
         self.observers: list = []
 
-    def _state_before(self, conn: Transaction, task_id: str, path: str | None) -> str | None:
-        if not self.observers:
-            return None
+    def _watched(self, task_id: str, path: str | None) -> bool:
+        return any(observer.wants(task_id, path) for observer in self.observers)
+
+    def _state_before(self, conn: Transaction, task_id: str, path: str | None):
+        if not self._watched(task_id, path):
+            return _UNWATCHED
         if path is None:
             return conn.execute(select(tasks.c.state).where(tasks.c.id == task_id)).scalar()
         return conn.execute(select(task_progress.c.state).where(and_(
@@ -97,12 +104,14 @@ class TaskStore:
 
     def _changed(self, task_id: str, changes: list) -> None:
         for path, old, new in changes:
-            if new != old:
-                for observer in self.observers:
-                    try:
-                        observer(task_id, path, old, new)
-                    except Exception:  # an observer never breaks a state change
-                        logging.getLogger(__name__).exception("Task state observer failed")
+            if new == old or old is _UNWATCHED:
+                continue
+            for observer in self.observers:
+                try:
+                    if observer.wants(task_id, path):
+                        observer.observe(task_id, path, old, new)
+                except Exception:  # an observer never breaks a state change
+                    logging.getLogger(__name__).exception("Task state observer failed")
 
     # -- creating and reading ------------------------------------------------------------------
     def create(self, *, task_type: str, description: str, owner: str, metadata: dict, block: dict,
@@ -198,7 +207,7 @@ class TaskStore:
         with self.db.write() as conn:
             # Locked (PostgreSQL), so the state the observers are told of is the one the update replaces.
             old = conn.execute(select(tasks.c.state).where(condition).with_for_update()).scalar() \
-                if "state" in values and self.observers else None
+                if "state" in values and self._watched(task_id, None) else _UNWATCHED
             changed = conn.execute(update(tasks).where(condition).values(**(encoded or {"state": tasks.c.state})))
         if changed.rowcount != 1:
             return False

@@ -42,6 +42,9 @@ class Wakeup:
         self._stop_r, self._stop_w = -1, -1
 
     # -- telling ---------------------------------------------------------------------------------
+    def wants(self, task_id: str, path: str | None) -> bool:
+        return path is None  # the task's own state changes, never its steps'
+
     def observe(self, task_id: str, path: str | None, old: str | None, new: str) -> None:
         if path is not None or new not in WAKING:
             return

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 ANY = "ANY"
 TASK_TRIGGER, STEP_TRIGGER, EMAIL = "trigger.TaskTrigger", "trigger.StepTrigger", "trigger.EmailNotification"
 DEFAULT_SMTP = "Configuration/defaultSmtpServer"
+# How long a running task's environment having triggers or not is taken as read: triggers added to the environment
+# of a running task fire from its transitions that come at most this long after (a task's first one reads afresh).
+TRIGGERS_SECONDS = 1.0
 
 
 class Notifier:
@@ -41,8 +45,23 @@ class Notifier:
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
         self._environments: dict[str, str | None] = {}  # task id -> environment id (metadata never changes)
+        self._triggered: dict[str, tuple[float, bool]] = {}  # task id -> (when read, its environment lists triggers)
 
     # -- the observer (the writer's thread) ----------------------------------------------------
+    def wants(self, task_id: str, path: str | None) -> bool:
+        """Whether the task's environment lists triggers: read at the task's first transition, then at most once
+        every TRIGGERS_SECONDS. The steps of a task whose environment has none cost the engine nothing (no old
+        state read, nothing queued)."""
+        now = time.monotonic()
+        seen = self._triggered.get(task_id)
+        if seen is None or now - seen[0] >= TRIGGERS_SECONDS:
+            env = self._read(self._environment_of(task_id))
+            seen = (now, bool(env is not None and env.properties.get("triggers")))
+            if len(self._triggered) > 10000:
+                self._triggered.clear()
+            self._triggered[task_id] = seen
+        return seen[1]
+
     def observe(self, task_id: str, path: str | None, old: str | None, new: str) -> None:
         self._queue.put((task_id, path, old, new))
         if self._worker is None:

@@ -140,6 +140,28 @@ def test_a_task_that_changes_state_sends_the_mail_of_the_environment_trigger(api
     assert got["mail"].get_content().startswith("FAILED: ")
 
 
+def test_triggers_given_to_an_environment_fire_for_its_next_task_at_once(api, smtp):
+    """The engine asks whether a task's environment lists triggers at the task's first transition (tasks of
+    environments without any skip the notifier entirely): triggers set after one task fire for the next."""
+    app = LocalApp(api)
+    assert run(api, _deploy(app, app.version("1.0", {"hello": "echo hello"})).json()["string"])["state"] == "EXECUTED"
+    mail_server, action, trigger = (f"Configuration/{unique('smtp')}", f"Configuration/{unique('mail')}",
+                                    f"Configuration/{unique('trigger')}")
+    create_all(api, [
+        {"id": mail_server, "type": "mail.SmtpServer", "host": "127.0.0.1", "port": smtp.port,
+         "fromAddress": "xld@example.com"},
+        {"id": action, "type": "trigger.EmailNotification", "mailServer": mail_server,
+         "toAddresses": ["team@example.com"], "subject": "now ${task.id}"},
+        {"id": trigger, "type": "trigger.StepTrigger", "fromState": "EXECUTING", "toState": "DONE",
+         "actions": [action]}])
+    _update(api, app.env, triggers=[trigger])
+    update = api.get("/deployment/prepare/update", params={"version": app.version("2.0", {"hello": "echo again"}),
+                                                             "deployedApplication": app.deployed_application}).json()
+    task_id = api.post("/deployment", json=api.post("/deployment/prepare/deployeds", json=update).json()).json()["string"]
+    assert run(api, task_id)["state"] == "EXECUTED"
+    smtp.wait_for(lambda m: m["mail"]["Subject"] == f"now {task_id}")
+
+
 def test_a_mail_that_cannot_be_sent_is_logged_on_the_task_which_still_succeeds(api, smtp):
     app = _notifications(api, smtp, {}, "never", "never", port=free_port())  # nothing listens there
     task_id = _deploy(app, app.version("1.0", {"hello": "echo hello"})).json()["string"]
