@@ -15,7 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("tasks", sa.Column("claim", sa.Integer(), nullable=False, server_default="0"))
+    # Only what is missing: a database whose versioning was lost (alembic_version dropped) goes through every revision
+    # again with this column already there.
+    if "claim" not in {column["name"] for column in sa.inspect(op.get_bind()).get_columns("tasks")}:
+        op.add_column("tasks", sa.Column("claim", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
