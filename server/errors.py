@@ -3,6 +3,7 @@
 
 class DeployitError(Exception):
     status = 500
+    headers: dict | None = None  # sent with the error's answer
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -35,3 +36,7 @@ class PayloadTooLarge(DeployitError):
 
 class TooManyRequests(DeployitError):
     status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(max(1, retry_after))}  # seconds

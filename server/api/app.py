@@ -269,7 +269,7 @@ class AuditMiddleware:
 
 
 async def deployit_error(request: Request, exc: DeployitError):
-    return error_response(exc.status, exc.message)
+    return error_response(exc.status, exc.message, exc.headers)
 
 
 async def http_error(request: Request, exc: HTTPException):

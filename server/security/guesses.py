@@ -48,6 +48,8 @@ class GuessLimit:
             if sum(n for _, n in taken) + guesses > self.per_minute:
                 if not taken:
                     del self._taken[user]
+                # Retry-After: when the oldest guesses of the minute no longer count (the soonest it may fit).
+                wait = int(taken[0][0] + WINDOW - now + 0.999) if taken else int(WINDOW)
                 raise TooManyRequests(f"Too many secret checks: at most {self.per_minute} a minute per user "
-                                      f"({PROPERTY}); try again in a minute.")
+                                      f"({PROPERTY}); try again in a minute.", wait)
             taken.append((now, guesses))
