@@ -18,7 +18,7 @@ import sqlalchemy
 from tests.conftest import Api
 from tests.integration.tasks_helpers import LocalApp, post, script, steps_of, task, wait_for, wait_state
 from tests.support.postgres import PostgresServer
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, start_nodes
 
 LEASE = 3
 FIRST_SLEEP = 6
@@ -30,16 +30,9 @@ def cluster(tmp_path_factory):
     url = pg.create_database("deployit")
     servers = []
     try:
-        for number in (1, 2, 3):
-            server = ServerProcess(tmp_path_factory.mktemp(f"node{number}") / "home", conf={
-                "repository.database.url": url, "server.node.id": f"node{number}",
-                # Fencing (server/engine/fencing.py) after 3 - 0.5 - 0.5 = 2 s without a renewal.
-                "task.lease.seconds": LEASE, "task.heartbeat.seconds": 0.5, "task.abort.grace": 0.5})
-            if servers:  # shared mode shares the key that encrypts passwords
-                (server.home / "conf").mkdir(parents=True)
-                (server.home / "conf" / "repository.key").write_bytes(
-                    (servers[0].home / "conf" / "repository.key").read_bytes())
-            servers.append(server.start())
+        # Fencing (server/engine/fencing.py) after 3 - 0.5 - 0.5 = 2 s without a renewal.
+        start_nodes(tmp_path_factory, [{"repository.database.url": url, "task.lease.seconds": LEASE,
+                                        "task.heartbeat.seconds": 0.5, "task.abort.grace": 0.5}] * 3, servers)
         db = sqlalchemy.create_engine(url)
         yield servers, db
         db.dispose()

@@ -17,7 +17,7 @@ import sqlalchemy
 from tests.conftest import Api
 from tests.integration.tasks_helpers import LocalApp, post, script, steps_of, task, wait_for, wait_state
 from tests.support.postgres import PostgresServer
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, start_nodes
 from tests.support.tcpproxy import TcpProxy
 
 LEASE = 6.0
@@ -33,18 +33,11 @@ def pair(tmp_path_factory):
     url = pg.create_database("deployit")
     proxies, servers = [], []
     try:
-        for number in (1, 2):
-            proxy = TcpProxy(pg.port).start()
-            proxies.append(proxy)
-            server = ServerProcess(tmp_path_factory.mktemp(f"node{number}") / "home", conf={
-                "repository.database.url": url.replace(f":{pg.port}/", f":{proxy.port}/"),
-                "server.node.id": f"node{number}", "task.lease.seconds": LEASE,
-                "task.heartbeat.seconds": HEARTBEAT, "task.abort.grace": ABORT_GRACE}, log_level="INFO")
-            if servers:  # shared mode shares the key that encrypts passwords
-                (server.home / "conf").mkdir(parents=True)
-                (server.home / "conf" / "repository.key").write_bytes(
-                    (servers[0].home / "conf" / "repository.key").read_bytes())
-            servers.append(server.start())
+        proxies.extend(TcpProxy(pg.port).start() for _ in range(2))
+        start_nodes(tmp_path_factory, [{"repository.database.url": url.replace(f":{pg.port}/", f":{proxy.port}/"),
+                                        "task.lease.seconds": LEASE, "task.heartbeat.seconds": HEARTBEAT,
+                                        "task.abort.grace": ABORT_GRACE} for proxy in proxies], servers,
+                    log_level="INFO")
         db = sqlalchemy.create_engine(url)  # the test's own way in, never cut
         yield list(zip(servers, proxies)), db
         db.dispose()

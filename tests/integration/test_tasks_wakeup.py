@@ -15,7 +15,7 @@ from tests.conftest import Api
 from tests.integration.tasks_helpers import post, wait_for, wait_state
 from tests.integration.test_tasks_cluster import lines, marked_task, node_of
 from tests.support.postgres import PostgresServer
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, start_nodes
 
 TICK = 30
 PROMPT = 0.3  # seconds: far below a tick
@@ -27,15 +27,8 @@ def pair(tmp_path_factory):
     url = pg.create_database("deployit")
     servers = []
     try:
-        for number in (1, 2):
-            server = ServerProcess(tmp_path_factory.mktemp(f"node{number}") / "home", conf={
-                "repository.database.url": url, "server.node.id": f"node{number}", "task.max.active": 1,
-                "task.poll.seconds": TICK, "task.heartbeat.seconds": TICK, "task.lease.seconds": 3 * TICK})
-            if servers:  # shared mode shares the key that encrypts passwords
-                (server.home / "conf").mkdir(parents=True)
-                (server.home / "conf" / "repository.key").write_bytes(
-                    (servers[0].home / "conf" / "repository.key").read_bytes())
-            servers.append(server.start())
+        start_nodes(tmp_path_factory, [{"repository.database.url": url, "task.max.active": 1, "task.poll.seconds": TICK,
+                                        "task.heartbeat.seconds": TICK, "task.lease.seconds": 3 * TICK}] * 2, servers)
         db = sqlalchemy.create_engine(url)
         yield servers, db
         db.dispose()

@@ -231,3 +231,18 @@ class ASGIAdapter(requests.adapters.BaseAdapter):
 
     def close(self) -> None:
         pass
+
+
+def start_nodes(tmp_path_factory, confs: list[dict], servers: list, **kw) -> list:
+    """Servers node1, node2... with these confs (their shared database's URL included), started in turn and
+    appended to `servers` (so the caller stops those that started if a later one fails). Servers sharing a
+    database share the key that encrypts its passwords: each is given the first one's conf/repository.key."""
+    for number, conf in enumerate(confs, 1):
+        server = ServerProcess(tmp_path_factory.mktemp(f"node{number}") / "home",
+                               conf={"server.node.id": f"node{number}", **conf}, **kw)
+        if servers:
+            key = server.home / "conf" / "repository.key"
+            key.parent.mkdir(parents=True, exist_ok=True)
+            key.write_bytes((servers[0].home / "conf" / "repository.key").read_bytes())
+        servers.append(server.start())
+    return servers
